@@ -7,6 +7,7 @@ export default defineConfig({
   },
   test: {
     include: ["packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    globalSetup: ["test/e2e/support/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

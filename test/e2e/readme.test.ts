@@ -1,0 +1,53 @@
+// The README is the front door: the workflows and commands it shows must run.
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { repoRoot, runCli } from "./support/cli.ts";
+
+const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+const blocks = (language: string): string[] =>
+  [...readme.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\``, "g"))].map(
+    (m) => m[1] ?? "",
+  );
+
+// Inside node_modules so that `import "@transflow/core"` resolves as it does for a user's repo.
+const scratch = join(repoRoot, "node_modules", ".cache", "transflow-readme");
+
+describe("README", () => {
+  const workflows = [...blocks("yaml"), ...blocks("ts")].filter((b) => /version: 1\b/.test(b));
+
+  it("shows whole workflows", () => {
+    expect(workflows.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each(workflows.map((text, i) => [i, text] as const))(
+    "workflow example %i validates",
+    async (i, text) => {
+      mkdirSync(scratch, { recursive: true });
+      const file = join(
+        scratch,
+        `example-${i}.${text.includes("defineWorkflow") ? "mts" : "yaml"}`,
+      );
+      writeFileSync(file, text);
+      const result = await runCli(["validate", file]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+    },
+  );
+
+  it("runs its quick-start validate command as written", async () => {
+    const command = blocks("sh").find((b) => b.includes("transflow validate"));
+    const args = command?.split("npx transflow ")[1]?.trim().split(/\s+/) ?? [];
+    expect(args[0]).toBe("validate");
+    const { readdirSync } = await import("node:fs");
+    const files = readdirSync(join(repoRoot, "workflows")).filter((f) => f.endsWith(".yaml"));
+    const result = await runCli(["validate", ...files.map((f) => `workflows/${f}`)]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.match(/✓/g)?.length).toBe(files.length);
+  });
+
+  it("names the test command that .ci/run calls", () => {
+    expect(blocks("sh").some((b) => b.trim() === "npm test")).toBe(true);
+    expect(readFileSync(join(repoRoot, ".ci", "run"), "utf8")).toMatch(/^npm test\b/m);
+  });
+});
