@@ -1,9 +1,12 @@
 // Bundles the CLI into a few ESM files under dist/bundle/ after `tsc -b`. Node 20 has no compile
 // cache, and loading ~200 small ES modules (zod, yaml, commander) costs more than the work of a
 // command; one bundle per command path halves start-up. Commands stay lazily loaded (splitting).
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
 
 const here = new URL("../", import.meta.url);
+// Chunk names carry content hashes: clear old ones so the folder holds one build.
+rmSync(new URL("dist/bundle/", here), { recursive: true, force: true });
 
 await build({
   absWorkingDir: here.pathname,
