@@ -242,7 +242,9 @@ const issueDiagnostics = (
           ? "remove the leading '- ': this is a mapping of key: value, not a list"
           : issue.expected === "array" && isRecord(actual)
             ? "write each entry on its own line starting with '- '"
-            : undefined;
+            : issue.expected === "array" && typeof actual === "string"
+              ? `write it as a list: [${actual}]`
+              : undefined;
       return [
         makeError(
           actual === undefined ? "missing-key" : "invalid-type",
@@ -263,6 +265,10 @@ const issueDiagnostics = (
             : undefined,
         ),
       ];
+    case "custom": {
+      const code = (issue.params as { diagnostic?: string } | undefined)?.diagnostic;
+      return [makeError(code ?? "invalid-value", `${where}${issue.message}`, locate(path))];
+    }
     default:
       return [makeError("invalid-value", `${where}${issue.message}`, locate(path))];
   }
@@ -520,6 +526,9 @@ const checkDocument = (
   return { diagnostics, batchFiles };
 };
 
+const pathKey = (path: DataPath | undefined, drop: number): string =>
+  JSON.stringify((path ?? []).slice(0, drop === 0 ? undefined : drop));
+
 /** Sorted by line and column, so a file reads top to bottom; unlocated ones first (stable). */
 const inSourceOrder = (diagnostics: Diagnostic[]): Diagnostic[] =>
   [...diagnostics].sort(
@@ -555,9 +564,18 @@ export const checkWorkflow = (options: CheckWorkflowOptions): CheckWorkflowResul
   );
   const parsed = WorkflowSchema.safeParse(rendered);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      diagnostics.push(...issueDiagnostics(issue, [], rendered, locate));
-    }
+    const schemaDiagnostics = parsed.error.issues.flatMap((issue) =>
+      issueDiagnostics(issue, [], rendered, locate),
+    );
+    // "needs one of transfer, delete or mkdir" only repeats a misspelt action key's error.
+    const misspelt = new Set(
+      schemaDiagnostics.filter((d) => d.code === "unknown-key").map((d) => pathKey(d.at?.path, -1)),
+    );
+    diagnostics.push(
+      ...schemaDiagnostics.filter(
+        (d) => !(d.code === "step-action" && misspelt.has(pathKey(d.at?.path, 0))),
+      ),
+    );
     return { inputs: values, batchFiles: [], diagnostics: inSourceOrder(diagnostics) };
   }
   const document = checkDocument(parsed.data, locate);

@@ -90,14 +90,17 @@ export const InputSchema = z
   .describe("A value given at run time with --input name=value; required unless it has a default.");
 
 const NotifySchema = z
-  .union([
-    z.boolean(),
-    z.strictObject({
-      succeeded: z.boolean().optional(),
-      failed: z.boolean().optional(),
-      inactive: z.boolean().optional(),
-    }),
-  ])
+  .union(
+    [
+      z.boolean(),
+      z.strictObject({
+        succeeded: z.boolean().optional(),
+        failed: z.boolean().optional(),
+        inactive: z.boolean().optional(),
+      }),
+    ],
+    { error: "must be true, false, or a mapping of succeeded, failed, inactive to true/false" },
+  )
   .describe(
     "Globus e-mail notifications: true/false for all, or per outcome. Globus sends all three when unset.",
   );
@@ -196,14 +199,17 @@ export const TransferItemSchema = z
   .describe("One path to copy. For a file the destination is the full file path.");
 
 const ItemsFromSchema = z
-  .union([
-    z.string().min(1),
-    z.strictObject({
-      path: z.string().min(1),
-      sourcePrefix: CollectionPath.optional(),
-      destinationPrefix: CollectionPath.optional(),
-    }),
-  ])
+  .union(
+    [
+      z.string().min(1),
+      z.strictObject({
+        path: z.string().min(1),
+        sourcePrefix: CollectionPath.optional(),
+        destinationPrefix: CollectionPath.optional(),
+      }),
+    ],
+    { error: "must be a file name, or a mapping of path, sourcePrefix, destinationPrefix" },
+  )
   .describe(
     "A batch file of items in globus-cli --batch format, relative to the workflow file. With prefixes, relative paths in the file are joined to them.",
   );
@@ -216,10 +222,13 @@ export const TransferStepSchema = TransferOptionsSchema.extend({
 });
 
 const DeleteItemsFromSchema = z
-  .union([
-    z.string().min(1),
-    z.strictObject({ path: z.string().min(1), prefix: CollectionPath.optional() }),
-  ])
+  .union(
+    [
+      z.string().min(1),
+      z.strictObject({ path: z.string().min(1), prefix: CollectionPath.optional() }),
+    ],
+    { error: "must be a file name, or a mapping of path and prefix" },
+  )
   .describe("A file with one path per line (shell quoting, # comments), relative to the workflow.");
 
 export const DeleteStepSchema = DeleteOptionsSchema.extend({
@@ -230,7 +239,10 @@ export const DeleteStepSchema = DeleteOptionsSchema.extend({
 
 export const MkdirStepSchema = z.strictObject({
   collection: Identifier.describe("Alias of the collection."),
-  paths: z.array(CollectionPath).min(1).describe("Directories to create (parents must exist)."),
+  paths: z
+    .array(CollectionPath)
+    .min(1, { error: "list at least one directory to create" })
+    .describe("Directories to create (parents must exist)."),
 });
 
 export const stepKinds = ["transfer", "delete", "mkdir"] as const;
@@ -250,6 +262,7 @@ export const StepSchema = z
     if (kinds.length !== 1) {
       ctx.addIssue({
         code: "custom",
+        params: { diagnostic: "step-action" },
         message:
           kinds.length === 0
             ? "a step needs one of transfer, delete or mkdir"

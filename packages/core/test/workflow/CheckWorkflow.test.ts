@@ -253,6 +253,39 @@ describe("checkWorkflow", () => {
     );
   });
 
+  it("reports a misspelt action once, with a did-you-mean", () => {
+    const result = check(workflowText(COPY_STEP.replace("    transfer:", "    trasnfer:")));
+    const ds = errors(result.diagnostics);
+    expect(ds.map((d) => d.summary)).toEqual(['steps[0]: unknown key "trasnfer"']);
+    expect(ds[0]?.hint).toBe('did you mean "transfer"?');
+  });
+
+  it("explains a value that fits none of an option's forms, and a bad one inside a form", () => {
+    const word = check(
+      workflowText(COPY_STEP.replace("      items:", "      notify: sometimes\n      items:")),
+    );
+    expect(errors(word.diagnostics)[0]?.summary).toBe(
+      "steps[0].transfer.notify: must be true, false, or a mapping of succeeded, failed, inactive to true/false",
+    );
+    const inner = check(
+      workflowText(
+        COPY_STEP.replace("      items:", "      notify: { failed: maybe }\n      items:"),
+      ),
+    );
+    expect(errors(inner.diagnostics)[0]?.summary).toBe(
+      "steps[0].transfer.notify.failed: expected a boolean, got string",
+    );
+  });
+
+  it("suggests the list form for needs written as a word", () => {
+    const result = check(
+      workflowText(
+        `${COPY_STEP}  - id: after\n    needs: copy\n    mkdir: { collection: leuven, paths: [/x/] }\n`,
+      ),
+    );
+    expect(errors(result.diagnostics)[0]?.hint).toBe("write it as a list: [copy]");
+  });
+
   it("warns about a collection no step uses", () => {
     const result = check(
       workflowText(COPY_STEP).replace(

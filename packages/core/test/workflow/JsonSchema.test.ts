@@ -17,7 +17,9 @@ describe("the published JSON Schema", () => {
   });
 
   // The schema carries a pattern beside each "format", so formats need no plugin here.
-  const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(committed);
+  const validate = new Ajv({ strict: false, allErrors: true, validateFormats: false }).compile(
+    committed,
+  );
 
   it.each(examples)("accepts the example workflows/%s", (file) => {
     const value = parse(readFileSync(new URL(`workflows/${file}`, root), "utf8"));
