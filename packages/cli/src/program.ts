@@ -2,7 +2,12 @@
  * The commander program. Command modules are imported only when their command runs, so
  * `transflow --help` loads commander and nothing else.
  */
-import { Command, CommanderError, Option } from "@commander-js/extra-typings";
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError,
+  Option,
+} from "@commander-js/extra-typings";
 import { ExitCode, type Io } from "./Io.ts";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -60,7 +65,38 @@ Examples:
       setExitCode(await schemaCommand(io, options));
     });
 
+  program
+    .command("sandbox")
+    .description("Run a local Globus (Auth + Transfer) on 127.0.0.1 that really copies files.")
+    .option("--config <file>", "sandbox config (YAML or JSON); the built-in default otherwise")
+    .option("--port <n>", "port to listen on (0 = any free port)", parsePort)
+    .option("--data-dir <dir>", "folder holding the collections' files")
+    .option("--info-file <file>", "write the URLs, clients and collections as JSON")
+    .option("--auto-approve", "approve consent pages at once (headless use)")
+    .option("--check-wire", "check every response against Globus's wire schemas (answer 500 if one differs)")
+    .addHelpText(
+      "after",
+      `
+Prints the environment a client needs (GLOBUS_SDK_SERVICE_URL_AUTH, GLOBUS_SDK_SERVICE_URL_TRANSFER,
+TRANSFLOW_CLIENT_ID, TRANSFLOW_CLIENT_SECRET, ...) as KEY=value lines.
+Examples:
+  $ transflow sandbox --port 8700 --data-dir /tmp/globus-sandbox
+  $ transflow sandbox --info-file sandbox.json &`,
+    )
+    .action(async (options) => {
+      const { sandboxCommand } = await import("./commands/sandbox.ts");
+      setExitCode(await sandboxCommand(io, options));
+    });
+
   return program;
+};
+
+const parsePort = (value: string): number => {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError("a port is a whole number from 0 to 65535");
+  }
+  return port;
 };
 
 /** Commander's own outcomes (help, version, usage errors) as exit codes. */
