@@ -15,5 +15,5 @@ const benches = readdirSync(new URL(".", import.meta.url))
 console.log(`# transflow benchmarks (node ${process.version}, ${new Date().toISOString()})`);
 for (const file of benches) {
   const bench = await import(new URL(file, import.meta.url).href);
-  bench.run();
+  await bench.run();
 }

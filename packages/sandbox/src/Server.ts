@@ -3,7 +3,7 @@
  * under `/transfer/` and the admin API under `/sandbox/`, with fault injection, rate limiting,
  * request counting and (for tests) a check of every response against the wire schemas.
  */
-import { randomBytes } from "node:crypto";
+import { randomInt } from "node:crypto";
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
@@ -215,7 +215,8 @@ export const startSandbox = async (
     const located = serviceOf(url.pathname);
     const method = (req.method ?? "GET").toUpperCase();
     const body = await readBody(req);
-    const requestId = makeRequestId(() => randomBytes(1)[0] ?? 0 / 256);
+    // Not from the seeded generator: ids must not shift the sequence of fault decisions.
+    const requestId = makeRequestId(() => randomInt(0, 0x1_0000_0000) / 0x1_0000_0000);
     const base: Omit<SandboxRequest, "params" | "path" | "service"> = {
       method,
       query: url.searchParams,
@@ -284,7 +285,8 @@ export const startSandbox = async (
       );
       return;
     }
-    const response = await match.route.handler({ ...request, params: match.params });
+    // The clock is read after fault handling: a delay or an expired token happened before the handler.
+    const response = await match.route.handler({ ...request, now: ctx.now(), params: match.params });
     if (options.checkResponses === true && response.kind === "json") {
       const schema =
         response.status < 300 ? match.route.response : located.service === "transfer" ? TransferErrorBody : undefined;

@@ -1,0 +1,168 @@
+// Issue #3: the sandbox as a separate process, measured from outside like a client would.
+// - one 1 GiB file through a transfer task vs `cp` (goal ≥ 0.8× cp's throughput)
+// - 20,000 files of 4 KiB, recursive, vs `cp -r` (goal ≥ 0.5×)
+// - GET task/<id> with 16 concurrent keep-alive clients (goal ≥ 2,000 requests/s)
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { bin, fmt, median, root } from "./lib.mjs";
+
+const TRANSFER_ALL = "urn:globus:auth:scope:transfer.api.globus.org:all";
+
+const startSandbox = async (dir) => {
+  const infoFile = join(dir, "info.json");
+  const child = spawn(process.execPath, [bin, "sandbox", "--port", "0", "--data-dir", join(dir, "data"), "--info-file", infoFile], {
+    stdio: "ignore",
+  });
+  for (let i = 0; i < 600; i++) {
+    try {
+      const info = JSON.parse(readFileSync(infoFile, "utf8"));
+      return { info, stop: () => new Promise((r) => { child.on("exit", r); child.kill("SIGTERM"); }) };
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  throw new Error("sandbox did not start");
+};
+
+const call = async (url, init = {}) => {
+  const response = await fetch(url, init);
+  return response.json();
+};
+
+const tokenFor = async (info, scope) => {
+  const client = info.clients.find((c) => c.type === "confidential");
+  const body = await call(`${info.authUrl}v2/oauth2/token`, {
+    method: "POST",
+    headers: {
+      authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString("base64")}`,
+      "content-type": "application/x-www-form-urlencoded",
+    },
+    body: new URLSearchParams({ grant_type: "client_credentials", scope }).toString(),
+  });
+  return body.access_token;
+};
+
+/** Submits one transfer and waits for it; returns the wall time in ms from submit to SUCCEEDED. */
+const runTransfer = async (info, token, source, destination, items) => {
+  const transfer = `${info.transferUrl}v0.10/`;
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const { value } = await call(`${transfer}submission_id`, { headers });
+  const started = process.hrtime.bigint();
+  const result = await call(`${transfer}transfer`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      DATA_TYPE: "transfer",
+      submission_id: value,
+      source_endpoint: source,
+      destination_endpoint: destination,
+      DATA: items.map((i) => ({ DATA_TYPE: "transfer_item", ...i })),
+    }),
+  });
+  for (;;) {
+    const task = await call(`${transfer}task/${result.task_id}`, { headers });
+    if (task.status === "SUCCEEDED") return Number(process.hrtime.bigint() - started) / 1e6;
+    if (task.status !== "ACTIVE") throw new Error(`task ended ${task.status}: ${JSON.stringify(task.fatal_error)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+const timeCp = (args) => {
+  const started = process.hrtime.bigint();
+  const result = spawnSync("cp", args);
+  if (result.status !== 0) throw new Error(`cp failed: ${result.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+};
+
+const loadTest = async (url, headers, concurrency, seconds) => {
+  let count = 0;
+  const deadline = Date.now() + seconds * 1000;
+  const worker = async () => {
+    while (Date.now() < deadline) {
+      const response = await fetch(url, { headers });
+      await response.arrayBuffer();
+      if (response.status !== 200) throw new Error(`status ${response.status}`);
+      count++;
+    }
+  };
+  const started = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return count / (Number(process.hrtime.bigint() - started) / 1e9);
+};
+
+export const run = async () => {
+  const dir = join(root, ".bench", "sandbox");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const sandbox = await startSandbox(dir);
+  try {
+    const { info } = sandbox;
+    const mapped = info.collections.find((c) => c.entityType === "GCSv5_mapped_collection" && !c.highAssurance);
+    const guest = info.collections.find((c) => c.entityType === "GCSv5_guest_collection");
+    const token = await tokenFor(info, `${TRANSFER_ALL}[*https://auth.globus.org/scopes/${mapped.id}/data_access]`);
+    const scratch = join(dir, "cp");
+    mkdirSync(scratch, { recursive: true });
+
+    // 1 GiB, written once in 64 MiB pieces of random data (incompressible).
+    const big = join(mapped.localRoot, "bench", "big.bin");
+    mkdirSync(join(mapped.localRoot, "bench"), { recursive: true });
+    writeFileSync(big, "");
+    const piece = randomBytes(64 * 1024 * 1024);
+    for (let i = 0; i < 16; i++) writeFileSync(big, piece, { flag: "a" });
+    const bigRuns = { sandbox: [], cp: [] };
+    for (let i = 0; i < 3; i++) {
+      rmSync(join(guest.localRoot, "big"), { recursive: true, force: true });
+      rmSync(join(scratch, "big.bin"), { force: true });
+      bigRuns.cp.push(timeCp([big, join(scratch, "big.bin")]));
+      bigRuns.sandbox.push(
+        await runTransfer(info, token, mapped.id, guest.id, [{ source_path: "/bench/big.bin", destination_path: `/big/run-${i}.bin` }]),
+      );
+    }
+
+    // 20,000 files of 4 KiB in 20 folders.
+    const tree = join(mapped.localRoot, "bench", "tree");
+    const small = randomBytes(4096);
+    for (let d = 0; d < 20; d++) {
+      mkdirSync(join(tree, `d${d}`), { recursive: true });
+      for (let f = 0; f < 1000; f++) writeFileSync(join(tree, `d${d}`, `f${f}.dat`), small);
+    }
+    const treeRuns = { sandbox: [], cp: [] };
+    for (let i = 0; i < 3; i++) {
+      rmSync(join(guest.localRoot, "tree"), { recursive: true, force: true });
+      rmSync(join(scratch, "tree"), { recursive: true, force: true });
+      treeRuns.cp.push(timeCp(["-r", tree, join(scratch, "tree")]));
+      treeRuns.sandbox.push(
+        await runTransfer(info, token, mapped.id, guest.id, [{ source_path: "/bench/tree/", destination_path: "/tree/", recursive: true }]),
+      );
+    }
+
+    // GET task/<id> under load.
+    const { value } = await call(`${info.transferUrl}v0.10/submission_id`, { headers: { authorization: `Bearer ${token}` } });
+    const list = await call(`${info.transferUrl}v0.10/task_list?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+    const taskUrl = `${info.transferUrl}v0.10/task/${list.DATA[0].task_id}`;
+    void value;
+    const rates = [];
+    for (let i = 0; i < 3; i++) rates.push(await loadTest(taskUrl, { authorization: `Bearer ${token}` }, 16, 4));
+
+    const gib = 1024 ** 3;
+    const bigSandbox = median(bigRuns.sandbox);
+    const bigCp = median(bigRuns.cp);
+    const treeSandbox = median(treeRuns.sandbox);
+    const treeCp = median(treeRuns.cp);
+    console.log("\n## Sandbox (separate process, medians of 3)\n");
+    console.log("| measure | sandbox | baseline | ratio | goal |\n| --- | ---: | ---: | ---: | ---: |");
+    console.log(
+      `| 1 GiB file | ${fmt(bigSandbox)} ms (${fmt(gib / (bigSandbox / 1000) / 1e6)} MB/s) | cp ${fmt(bigCp)} ms (${fmt(gib / (bigCp / 1000) / 1e6)} MB/s) | ${fmt(bigCp / bigSandbox, 2)}× | ≥ 0.8× |`,
+    );
+    console.log(
+      `| 20,000 × 4 KiB recursive | ${fmt(treeSandbox)} ms | cp -r ${fmt(treeCp)} ms | ${fmt(treeCp / treeSandbox, 2)}× | ≥ 0.5× |`,
+    );
+    console.log(`| GET task/<id>, 16 concurrent | ${fmt(median(rates))} req/s | - | - | ≥ 2,000 req/s |`);
+    console.log(`\nraw: big sandbox ${bigRuns.sandbox.map((x) => fmt(x)).join(", ")}; big cp ${bigRuns.cp.map((x) => fmt(x)).join(", ")}; tree sandbox ${treeRuns.sandbox.map((x) => fmt(x)).join(", ")}; tree cp ${treeRuns.cp.map((x) => fmt(x)).join(", ")}; rates ${rates.map((x) => fmt(x)).join(", ")}`);
+  } finally {
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
