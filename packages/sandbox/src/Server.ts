@@ -8,7 +8,7 @@ import { mkdir, stat, writeFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { dirname, join } from "node:path";
-import { TransferErrorBody } from "@transflow/core/globus";
+import { AuthErrorBody, OAuthErrorBody, TransferErrorBody } from "@transflow/core/globus";
 import { adminRoutes } from "./admin/AdminApi.ts";
 import { makeAuthService } from "./auth/AuthService.ts";
 import { defaultConfig } from "./config/defaultConfig.ts";
@@ -289,7 +289,13 @@ export const startSandbox = async (
     const response = await match.route.handler({ ...request, now: ctx.now(), params: match.params });
     if (options.checkResponses === true && response.kind === "json") {
       const schema =
-        response.status < 300 ? match.route.response : located.service === "transfer" ? TransferErrorBody : undefined;
+        response.status < 300
+          ? match.route.response
+          : located.service === "transfer"
+            ? TransferErrorBody
+            : located.service === "auth"
+              ? AuthErrorBody.or(OAuthErrorBody)
+              : undefined;
       if (schema) {
         const checked = schema.safeParse(response.body);
         if (!checked.success) {

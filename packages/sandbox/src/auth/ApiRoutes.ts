@@ -4,7 +4,7 @@
  * (identities also accept a confidential client's Basic credentials).
  * @see globus-api.md §2.4
  */
-import { type Handler, json, type Route, route } from "../server/Http.ts";
+import { type Handler, json, type Route, route, type SandboxRequest } from "../server/Http.ts";
 import { apiError } from "./AuthErrors.ts";
 import {
   type AuthState,
@@ -81,13 +81,16 @@ export const apiRoutes = (state: AuthState): Route[] => {
     });
   };
 
+  /** Identity lookups accept a user's or client's Auth token, or a confidential client's Basic. */
+  const mayLookUp = (request: SandboxRequest): boolean => {
+    if (authTokenInfo(state, request) !== undefined) return true;
+    if (!/^Basic\s/i.test(request.headers.authorization ?? "")) return false;
+    const client = authenticateClient(state, request, new URLSearchParams());
+    return client.ok && client.method === "basic";
+  };
+
   const identities: Handler = (request) => {
-    const bearer = authTokenInfo(state, request);
-    const basic =
-      bearer === undefined && request.headers.authorization?.startsWith("Basic ") === true
-        ? authenticateClient(state, request, new URLSearchParams())
-        : undefined;
-    if (bearer === undefined && (basic === undefined || !basic.ok)) return apiError(401);
+    if (!mayLookUp(request)) return apiError(401);
     const ids = request.query.get("ids");
     const usernames = request.query.get("usernames");
     if (ids !== null && usernames !== null) {
@@ -118,7 +121,7 @@ export const apiRoutes = (state: AuthState): Route[] => {
   };
 
   const identity: Handler = (request) => {
-    if (authTokenInfo(state, request) === undefined) return apiError(401);
+    if (!mayLookUp(request)) return apiError(401);
     const id = request.params.identityId ?? "";
     const known = state.directory.byId(id);
     const made = provisioned.get(id.toLowerCase());

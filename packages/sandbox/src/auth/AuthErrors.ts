@@ -75,6 +75,10 @@ export const unknownScopeError = (clientId: string, scopes: readonly string[]): 
     {
       errors: [
         {
+          // The candidate body (globus-api.md §2.6) has no id/status; every recorded Auth error
+          // item does, so the sandbox adds them.
+          id: randomUUID(),
+          status: "400",
           title: "Unknown scope(s)",
           detail: unknownScopesDetail(clientId, scopes),
           code: "UNKNOWN_SCOPE_ERROR",

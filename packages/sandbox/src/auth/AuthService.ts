@@ -4,12 +4,39 @@
  * consents). State lives in memory for the life of the process; nothing here logs a token.
  */
 import { dataAccessScope, TRANSFER_ALL_SCOPE, transferScopeWithDataAccess } from "@transflow/core";
+import {
+  ConsentsResponse,
+  IdentitiesResponse,
+  IntrospectResponse,
+  RevokeResponse,
+  TokenResponse,
+  UserInfo,
+} from "@transflow/core/globus";
+import type { z } from "zod";
 import type { SandboxContext } from "../server/Context.ts";
+import type { Route } from "../server/Http.ts";
 import { apiRoutes } from "./ApiRoutes.ts";
 import { authorizeRoutes } from "./AuthorizeRoutes.ts";
 import { makeAuthState } from "./AuthState.ts";
 import type { AuthService } from "./AuthTypes.ts";
 import { tokenRoutes } from "./TokenRoutes.ts";
+
+/** The wire schema each JSON route's 2xx body must satisfy (checked with --check-wire). */
+const wireSchemas: Readonly<Record<string, z.ZodType>> = {
+  "POST /v2/oauth2/token": TokenResponse,
+  "POST /v2/oauth2/token/introspect": IntrospectResponse,
+  "POST /v2/oauth2/token/revoke": RevokeResponse,
+  "GET /v2/oauth2/userinfo": UserInfo,
+  "POST /v2/oauth2/userinfo": UserInfo,
+  "GET /v2/api/identities": IdentitiesResponse,
+  "GET /v2/api/identities/:identityId/consents": ConsentsResponse,
+};
+
+const withWireSchemas = (routes: readonly Route[]): Route[] =>
+  routes.map((r) => {
+    const schema = wireSchemas[`${r.method} ${r.pattern}`];
+    return schema ? { ...r, response: schema } : r;
+  });
 
 /**
  * Makes the Auth service for a sandbox context. The person who logs in is the first configured
@@ -27,13 +54,12 @@ import { tokenRoutes } from "./TokenRoutes.ts";
 export const makeAuthService = (ctx: SandboxContext): AuthService => {
   const state = makeAuthState(ctx);
   return {
-    routes: [...authorizeRoutes(state), ...tokenRoutes(state), ...apiRoutes(state)],
+    routes: withWireSchemas([...authorizeRoutes(state), ...tokenRoutes(state), ...apiRoutes(state)]),
 
     checkAccessToken: (token, now) => state.tokens.check(token, now),
 
     expireAccessToken: (token) => {
-      state.tokens.expire(token, ctx.now());
-      state.counters.tokensExpiredByFault++;
+      if (state.tokens.expire(token, ctx.now())) state.counters.tokensExpiredByFault++;
     },
 
     hasDataAccessConsent: (clientId, identityId, collectionId) =>

@@ -1,7 +1,7 @@
 /**
  * OpenID Connect for the sandbox: RS512-signed id_tokens, the JWK set that verifies them and the
  * discovery document, so SDKs that verify id_tokens (the Python SDK's GlobusApp does) work. The
- * signing key is made on first use, in memory, and never leaves the process.
+ * signing key is made on first use, kept in memory, and never leaves the process.
  */
 import { createHash, generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { identitySetEntry, type SandboxIdentity } from "./Identities.ts";
@@ -29,36 +29,37 @@ interface SigningKey {
 const base64urlJson = (value: unknown): string =>
   Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
 
-/** A signer whose 2048-bit RSA key is generated lazily: most test runs never need one. */
-export const makeIdTokenSigner = (): IdTokenSigner => {
-  let key: SigningKey | undefined;
-  const signingKey = (): SigningKey => {
-    if (key !== undefined) return key;
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const kid = createHash("sha256")
-      .update(publicKey.export({ type: "spki", format: "der" }))
-      .digest("base64url")
-      .slice(0, 16);
-    const jwk = {
-      ...publicKey.export({ format: "jwk" }),
-      alg: ID_TOKEN_ALGORITHM,
-      use: "sig",
-      kid,
-    };
-    key = { privateKey, kid, jwk };
-    return key;
-  };
-  return {
-    sign: (claims) => {
-      const { privateKey, kid } = signingKey();
-      const input = `${base64urlJson({ alg: ID_TOKEN_ALGORITHM, typ: "JWT", kid })}.${base64urlJson(claims)}`;
-      // RSA keys sign with PKCS #1 v1.5 by default: with SHA-512 that is exactly RS512.
-      const signature = sign("sha512", Buffer.from(input, "utf8"), privateKey);
-      return `${input}.${signature.toString("base64url")}`;
-    },
-    jwks: () => ({ keys: [signingKey().jwk] }),
-  };
+const makeSigningKey = (): SigningKey => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const kid = createHash("sha256")
+    .update(publicKey.export({ type: "spki", format: "der" }))
+    .digest("base64url")
+    .slice(0, 16);
+  const jwk = { ...publicKey.export({ format: "jwk" }), alg: ID_TOKEN_ALGORITHM, use: "sig", kid };
+  return { privateKey, kid, jwk };
 };
+
+/**
+ * One key per process, made on first use: generating an RSA key takes a noticeable fraction of a
+ * second, most runs never need one, and a test suite builds many Auth services in one process.
+ */
+let processKey: SigningKey | undefined;
+const signingKey = (): SigningKey => {
+  processKey ??= makeSigningKey();
+  return processKey;
+};
+
+/** A signer of id_tokens with the process's RS512 key. */
+export const makeIdTokenSigner = (): IdTokenSigner => ({
+  sign: (claims) => {
+    const { privateKey, kid } = signingKey();
+    const input = `${base64urlJson({ alg: ID_TOKEN_ALGORITHM, typ: "JWT", kid })}.${base64urlJson(claims)}`;
+    // RSA keys sign with PKCS #1 v1.5 by default: with SHA-512 that is exactly RS512.
+    const signature = sign("sha512", Buffer.from(input, "utf8"), privateKey);
+    return `${input}.${signature.toString("base64url")}`;
+  },
+  jwks: () => ({ keys: [signingKey().jwk] }),
+});
 
 /**
  * The claims of an id_token, by granted scope as Globus fills them: `profile` adds the names,

@@ -55,7 +55,8 @@ export interface TokenStore {
     now: number,
   ): { readonly accessToken: string; readonly grant: TokenGrant } | undefined;
   check(token: string, now: number): TokenCheck;
-  expire(token: string, now: number): void;
+  /** Makes a live access token expire at `now`; false when there was none to expire. */
+  expire(token: string, now: number): boolean;
   /**
    * Revokes an access or refresh token of `clientId` (a refresh token takes its access tokens
    * with it); other clients' and unknown tokens are left alone.
@@ -150,9 +151,9 @@ export const makeTokenStore = (accessTokenLifetimeMs: number): TokenStore => {
 
     expire: (token, now) => {
       const record = accessTokens.get(secretDigest(token));
-      if (record !== undefined && record.info.expiresAt > now) {
-        record.info = { ...record.info, expiresAt: now };
-      }
+      if (record === undefined || record.revoked || record.info.expiresAt <= now) return false;
+      record.info = { ...record.info, expiresAt: now };
+      return true;
     },
 
     revoke: (token, clientId) => {

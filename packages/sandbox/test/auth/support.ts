@@ -149,6 +149,7 @@ export const pendingRequestId = (page: string): string => {
 };
 
 export interface NativeLogin {
+  readonly clientId: string;
   readonly code: string;
   readonly verifier: string;
   readonly redirectUri: string;
@@ -166,14 +167,16 @@ export const nativeLogin = async (
     readonly state?: string;
     readonly offline?: boolean;
     readonly redirectUri?: string;
+    readonly clientId?: string;
     readonly extra?: Readonly<Record<string, string>>;
   },
 ): Promise<NativeLogin> => {
   const { verifier, challenge } = pkcePair();
+  const clientId = options.clientId ?? defaultIds.nativeClient;
   const redirectUri = options.redirectUri ?? "http://127.0.0.1:51234/callback";
   const authorize = await harness.call("GET", "/v2/oauth2/authorize", {
     query: {
-      client_id: defaultIds.nativeClient,
+      client_id: clientId,
       redirect_uri: redirectUri,
       scope: options.scope,
       response_type: "code",
@@ -194,7 +197,7 @@ export const nativeLogin = async (
   const code = redirect.searchParams.get("code");
   if (code === null)
     throw new Error(`no code in the redirect ${redirect.origin}${redirect.pathname}`);
-  return { code, verifier, redirectUri, redirect };
+  return { clientId, code, verifier, redirectUri, redirect };
 };
 
 /** Exchanges a native login's code, as the Python SDK and globus-cli do (client_id in the form). */
@@ -205,7 +208,7 @@ export const exchangeNative = (harness: Harness, login: NativeLogin, verifier = 
       code: login.code,
       code_verifier: verifier,
       redirect_uri: login.redirectUri,
-      client_id: defaultIds.nativeClient,
+      client_id: login.clientId,
     },
   });
 
