@@ -2,13 +2,14 @@
 // 20,000 files of 4 KiB (goal ≥ 0.5× `cp -r`). Uses the built package (`tsc -b` first).
 // The engine runs in a child process and times only runTransfer; cp is timed as a process.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, openSync, rmSync, statSync, writeSync, closeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, statSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { fmt, median, root } from "./lib.mjs";
 
 const self = fileURLToPath(import.meta.url);
-const dir = join(root, ".bench", "copy-engine");
+// COPY_BENCH_DIR=/dev/shm/x measures on another filesystem (tmpfs shows per-file overhead).
+const dir = process.env.COPY_BENCH_DIR ?? join(root, ".bench", "copy-engine");
 const GIB = 1024 ** 3;
 const TREE_FILES = 20_000;
 const TREE_DIRS = 100;
@@ -72,16 +73,16 @@ const timeCp = (args, out) => {
 
 const timeEngine = (scenario, out) => {
   settle(out);
-  const result = spawnSync(process.execPath, [self, "--child", scenario, out], { encoding: "utf8" });
+  const result = spawnSync(process.execPath, [self, "--child", scenario, out], {
+    encoding: "utf8",
+  });
   if (result.status !== 0) throw new Error(`engine run failed: ${result.stderr}`);
   return JSON.parse(result.stdout).ms;
 };
 
 /** Child side: one runTransfer, timed alone (no process start, no module loading). */
 const child = async (scenario, out) => {
-  const { runTransfer } = await import(
-    pathToFileURL(join(root, "packages/sandbox/dist/transfer/CopyEngine.js")).href
-  );
+  const { runTransfer } = await import("../packages/sandbox/dist/transfer/CopyEngine.js");
   const hooks = {
     onEvent: () => undefined,
     onCounters: () => undefined,
@@ -130,8 +131,19 @@ export const run = ({ runs = 5 } = {}) => {
   const rows = [
     measure("1 GiB file", [join(dir, "big.bin")], "file", 0.8),
     measure("1 GiB file, verify_checksum (MD5)", undefined, "file-verify", undefined, 3),
-    measure(`${TREE_FILES.toLocaleString("en")} files of 4 KiB`, ["-r", join(dir, "tree")], "tree", 0.5),
-    measure(`${TREE_FILES.toLocaleString("en")} files of 4 KiB, verify_checksum`, undefined, "tree-verify", undefined, 3),
+    measure(
+      `${TREE_FILES.toLocaleString("en")} files of 4 KiB`,
+      ["-r", join(dir, "tree")],
+      "tree",
+      0.5,
+    ),
+    measure(
+      `${TREE_FILES.toLocaleString("en")} files of 4 KiB, verify_checksum`,
+      undefined,
+      "tree-verify",
+      undefined,
+      3,
+    ),
   ];
   console.log(`\n## sandbox copy engine vs cp (median of ${runs} runs)\n`);
   console.log("| scenario | cp | engine | engine / cp throughput | goal |");

@@ -12,13 +12,24 @@ const TRANSFER_ALL = "urn:globus:auth:scope:transfer.api.globus.org:all";
 
 const startSandbox = async (dir) => {
   const infoFile = join(dir, "info.json");
-  const child = spawn(process.execPath, [bin, "sandbox", "--port", "0", "--data-dir", join(dir, "data"), "--info-file", infoFile], {
-    stdio: "ignore",
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, "sandbox", "--port", "0", "--data-dir", join(dir, "data"), "--info-file", infoFile],
+    {
+      stdio: "ignore",
+    },
+  );
   for (let i = 0; i < 600; i++) {
     try {
       const info = JSON.parse(readFileSync(infoFile, "utf8"));
-      return { info, stop: () => new Promise((r) => { child.on("exit", r); child.kill("SIGTERM"); }) };
+      return {
+        info,
+        stop: () =>
+          new Promise((r) => {
+            child.on("exit", r);
+            child.kill("SIGTERM");
+          }),
+      };
     } catch {
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -64,7 +75,8 @@ const runTransfer = async (info, token, source, destination, items) => {
   for (;;) {
     const task = await call(`${transfer}task/${result.task_id}`, { headers });
     if (task.status === "SUCCEEDED") return Number(process.hrtime.bigint() - started) / 1e6;
-    if (task.status !== "ACTIVE") throw new Error(`task ended ${task.status}: ${JSON.stringify(task.fatal_error)}`);
+    if (task.status !== "ACTIVE")
+      throw new Error(`task ended ${task.status}: ${JSON.stringify(task.fatal_error)}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 };
@@ -99,9 +111,14 @@ export const run = async () => {
   const sandbox = await startSandbox(dir);
   try {
     const { info } = sandbox;
-    const mapped = info.collections.find((c) => c.entityType === "GCSv5_mapped_collection" && !c.highAssurance);
+    const mapped = info.collections.find(
+      (c) => c.entityType === "GCSv5_mapped_collection" && !c.highAssurance,
+    );
     const guest = info.collections.find((c) => c.entityType === "GCSv5_guest_collection");
-    const token = await tokenFor(info, `${TRANSFER_ALL}[*https://auth.globus.org/scopes/${mapped.id}/data_access]`);
+    const token = await tokenFor(
+      info,
+      `${TRANSFER_ALL}[*https://auth.globus.org/scopes/${mapped.id}/data_access]`,
+    );
     const scratch = join(dir, "cp");
     mkdirSync(scratch, { recursive: true });
 
@@ -117,7 +134,9 @@ export const run = async () => {
       rmSync(join(scratch, "big.bin"), { force: true });
       bigRuns.cp.push(timeCp([big, join(scratch, "big.bin")]));
       bigRuns.sandbox.push(
-        await runTransfer(info, token, mapped.id, guest.id, [{ source_path: "/bench/big.bin", destination_path: `/big/run-${i}.bin` }]),
+        await runTransfer(info, token, mapped.id, guest.id, [
+          { source_path: "/bench/big.bin", destination_path: `/big/run-${i}.bin` },
+        ]),
       );
     }
 
@@ -134,17 +153,24 @@ export const run = async () => {
       rmSync(join(scratch, "tree"), { recursive: true, force: true });
       treeRuns.cp.push(timeCp(["-r", tree, join(scratch, "tree")]));
       treeRuns.sandbox.push(
-        await runTransfer(info, token, mapped.id, guest.id, [{ source_path: "/bench/tree/", destination_path: "/tree/", recursive: true }]),
+        await runTransfer(info, token, mapped.id, guest.id, [
+          { source_path: "/bench/tree/", destination_path: "/tree/", recursive: true },
+        ]),
       );
     }
 
     // GET task/<id> under load.
-    const { value } = await call(`${info.transferUrl}v0.10/submission_id`, { headers: { authorization: `Bearer ${token}` } });
-    const list = await call(`${info.transferUrl}v0.10/task_list?limit=1`, { headers: { authorization: `Bearer ${token}` } });
+    const { value } = await call(`${info.transferUrl}v0.10/submission_id`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const list = await call(`${info.transferUrl}v0.10/task_list?limit=1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const taskUrl = `${info.transferUrl}v0.10/task/${list.DATA[0].task_id}`;
     void value;
     const rates = [];
-    for (let i = 0; i < 3; i++) rates.push(await loadTest(taskUrl, { authorization: `Bearer ${token}` }, 16, 4));
+    for (let i = 0; i < 3; i++)
+      rates.push(await loadTest(taskUrl, { authorization: `Bearer ${token}` }, 16, 4));
 
     const gib = 1024 ** 3;
     const bigSandbox = median(bigRuns.sandbox);
@@ -152,15 +178,21 @@ export const run = async () => {
     const treeSandbox = median(treeRuns.sandbox);
     const treeCp = median(treeRuns.cp);
     console.log("\n## Sandbox (separate process, medians of 3)\n");
-    console.log("| measure | sandbox | baseline | ratio | goal |\n| --- | ---: | ---: | ---: | ---: |");
+    console.log(
+      "| measure | sandbox | baseline | ratio | goal |\n| --- | ---: | ---: | ---: | ---: |",
+    );
     console.log(
       `| 1 GiB file | ${fmt(bigSandbox)} ms (${fmt(gib / (bigSandbox / 1000) / 1e6)} MB/s) | cp ${fmt(bigCp)} ms (${fmt(gib / (bigCp / 1000) / 1e6)} MB/s) | ${fmt(bigCp / bigSandbox, 2)}× | ≥ 0.8× |`,
     );
     console.log(
       `| 20,000 × 4 KiB recursive | ${fmt(treeSandbox)} ms | cp -r ${fmt(treeCp)} ms | ${fmt(treeCp / treeSandbox, 2)}× | ≥ 0.5× |`,
     );
-    console.log(`| GET task/<id>, 16 concurrent | ${fmt(median(rates))} req/s | - | - | ≥ 2,000 req/s |`);
-    console.log(`\nraw: big sandbox ${bigRuns.sandbox.map((x) => fmt(x)).join(", ")}; big cp ${bigRuns.cp.map((x) => fmt(x)).join(", ")}; tree sandbox ${treeRuns.sandbox.map((x) => fmt(x)).join(", ")}; tree cp ${treeRuns.cp.map((x) => fmt(x)).join(", ")}; rates ${rates.map((x) => fmt(x)).join(", ")}`);
+    console.log(
+      `| GET task/<id>, 16 concurrent | ${fmt(median(rates))} req/s | - | - | ≥ 2,000 req/s |`,
+    );
+    console.log(
+      `\nraw: big sandbox ${bigRuns.sandbox.map((x) => fmt(x)).join(", ")}; big cp ${bigRuns.cp.map((x) => fmt(x)).join(", ")}; tree sandbox ${treeRuns.sandbox.map((x) => fmt(x)).join(", ")}; tree cp ${treeRuns.cp.map((x) => fmt(x)).join(", ")}; rates ${rates.map((x) => fmt(x)).join(", ")}`,
+    );
   } finally {
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });

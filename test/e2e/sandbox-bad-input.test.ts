@@ -5,7 +5,13 @@ import { existsSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { OAuthErrorBody, TransferErrorBody } from "@transflow/core/globus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basic, http, type SandboxProcess, startSandboxProcess, waitFor } from "./support/sandbox.ts";
+import {
+  basic,
+  http,
+  type SandboxProcess,
+  startSandboxProcess,
+  waitFor,
+} from "./support/sandbox.ts";
 
 const TRANSFER_ALL = "urn:globus:auth:scope:transfer.api.globus.org:all";
 
@@ -18,9 +24,14 @@ let guestRoot: string;
 
 const bearer = (t: string) => ({ authorization: `Bearer ${t}` });
 const submissionId = async () =>
-  ((await http(`${transfer}submission_id`, { headers: bearer(token) })).body as { value: string }).value;
+  ((await http(`${transfer}submission_id`, { headers: bearer(token) })).body as { value: string })
+    .value;
 
-const expectTransferError = (result: { status: number; body: unknown }, status: number, code: string) => {
+const expectTransferError = (
+  result: { status: number; body: unknown },
+  status: number,
+  code: string,
+) => {
   expect(result.status).toBe(status);
   const body = TransferErrorBody.parse(result.body);
   expect(body.code).toBe(code);
@@ -56,14 +67,23 @@ describe("the sandbox refuses bad input as Globus does", () => {
       headers: { ...bearer(token), "content-type": "application/json" },
       body: '{"DATA_TYPE": "transfer", ',
     });
-    expectTransferError({ status: response.status, body: await response.json() }, 400, "ClientError.BadRequest");
+    expectTransferError(
+      { status: response.status, body: await response.json() },
+      400,
+      "ClientError.BadRequest",
+    );
   });
 
   it("wrong DATA_TYPE → 400", async () => {
     const body = expectTransferError(
       await http(`${transfer}transfer`, {
         headers: bearer(token),
-        json: { DATA_TYPE: "delete", submission_id: await submissionId(), endpoint: guest, DATA: [{ DATA_TYPE: "delete_item", path: "/x" }] },
+        json: {
+          DATA_TYPE: "delete",
+          submission_id: await submissionId(),
+          endpoint: guest,
+          DATA: [{ DATA_TYPE: "delete_item", path: "/x" }],
+        },
       }),
       400,
       "ClientError.BadRequest",
@@ -75,7 +95,13 @@ describe("the sandbox refuses bad input as Globus does", () => {
     expectTransferError(
       await http(`${transfer}transfer`, {
         headers: bearer(token),
-        json: { DATA_TYPE: "transfer", submission_id: await submissionId(), source_endpoint: guest, destination_endpoint: guest, DATA: [] },
+        json: {
+          DATA_TYPE: "transfer",
+          submission_id: await submissionId(),
+          source_endpoint: guest,
+          destination_endpoint: guest,
+          DATA: [],
+        },
       }),
       400,
       "ClientError.BadRequest.NoTransferItems",
@@ -99,7 +125,11 @@ describe("the sandbox refuses bad input as Globus does", () => {
       "EndpointNotFound",
     );
     expect(body.message).toBe(`No such endpoint '${unknown}'`);
-    expectTransferError(await http(`${transfer}operation/endpoint/${unknown}/ls`, { headers: bearer(token) }), 404, "EndpointNotFound");
+    expectTransferError(
+      await http(`${transfer}operation/endpoint/${unknown}/ls`, { headers: bearer(token) }),
+      404,
+      "EndpointNotFound",
+    );
   });
 
   it("relative paths → 400 ResourcePropertyValueError", async () => {
@@ -111,7 +141,13 @@ describe("the sandbox refuses bad input as Globus does", () => {
           submission_id: await submissionId(),
           source_endpoint: guest,
           destination_endpoint: guest,
-          DATA: [{ DATA_TYPE: "transfer_item", source_path: "shared/welcome.txt", destination_path: "/copy.txt" }],
+          DATA: [
+            {
+              DATA_TYPE: "transfer_item",
+              source_path: "shared/welcome.txt",
+              destination_path: "/copy.txt",
+            },
+          ],
         },
       }),
       400,
@@ -129,7 +165,13 @@ describe("the sandbox refuses bad input as Globus does", () => {
           submission_id: "d3adbeef-0000-4000-8000-000000000000",
           source_endpoint: guest,
           destination_endpoint: guest,
-          DATA: [{ DATA_TYPE: "transfer_item", source_path: "/shared/welcome.txt", destination_path: "/copy.txt" }],
+          DATA: [
+            {
+              DATA_TYPE: "transfer_item",
+              source_path: "/shared/welcome.txt",
+              destination_path: "/copy.txt",
+            },
+          ],
         },
       }),
       400,
@@ -142,24 +184,43 @@ describe("the sandbox refuses bad input as Globus does", () => {
     ["garbled", bearer("not-a-token")],
     ["malformed header", { authorization: "Bearer" }],
   ])("%s token → 401 AuthenticationFailed", async (_name, headers) => {
-    expectTransferError(await http(`${transfer}task_list`, { headers }), 401, "AuthenticationFailed");
+    expectTransferError(
+      await http(`${transfer}task_list`, { headers }),
+      401,
+      "AuthenticationFailed",
+    );
   });
 
   it("an expired token → 401 (the sandbox expires it on request)", async () => {
     const { id, secret } = sandbox.confidential();
     const fresh = (
-      (await http(`${auth}v2/oauth2/token`, {
-        headers: { authorization: basic(id, secret) },
-        form: { grant_type: "client_credentials", scope: TRANSFER_ALL },
-      })).body as { access_token: string }
+      (
+        await http(`${auth}v2/oauth2/token`, {
+          headers: { authorization: basic(id, secret) },
+          form: { grant_type: "client_credentials", scope: TRANSFER_ALL },
+        })
+      ).body as { access_token: string }
     ).access_token;
     expect((await http(`${transfer}task_list`, { headers: bearer(fresh) })).status).toBe(200);
     const rule = await http(`${sandbox.info.adminUrl}faults`, {
-      json: { method: "GET", path: "/transfer/v0.10/task_list", times: 1, action: { type: "expireToken" } },
+      json: {
+        method: "GET",
+        path: "/transfer/v0.10/task_list",
+        times: 1,
+        action: { type: "expireToken" },
+      },
     });
     expect(rule.status).toBe(201);
-    expectTransferError(await http(`${transfer}task_list`, { headers: bearer(fresh) }), 401, "AuthenticationFailed");
-    expectTransferError(await http(`${transfer}task_list`, { headers: bearer(fresh) }), 401, "AuthenticationFailed");
+    expectTransferError(
+      await http(`${transfer}task_list`, { headers: bearer(fresh) }),
+      401,
+      "AuthenticationFailed",
+    );
+    expectTransferError(
+      await http(`${transfer}task_list`, { headers: bearer(fresh) }),
+      401,
+      "AuthenticationFailed",
+    );
   });
 
   it("a wrong client secret → 401 invalid_client", async () => {
@@ -189,7 +250,8 @@ describe("the sandbox refuses bad input as Globus does", () => {
       const url = `${auth}v2/oauth2/authorize?${query}`;
       const page = await http(url, { redirect: "manual" });
       // Globus asks only once: with the consent already granted, it redirects at once.
-      if (page.status === 302) return new URL(page.headers.get("location") ?? "").searchParams.get("code") ?? "";
+      if (page.status === 302)
+        return new URL(page.headers.get("location") ?? "").searchParams.get("code") ?? "";
       const requestId = /name="request_id" value="([^"]+)"/.exec(page.text)?.[1] ?? "";
       const decision = await http(new URL("authorize/decision", url).toString(), {
         form: { request_id: requestId, decision: "allow" },
@@ -199,7 +261,13 @@ describe("the sandbox refuses bad input as Globus does", () => {
     };
     const exchange = (code: string, codeVerifier: string) =>
       http(`${auth}v2/oauth2/token`, {
-        form: { grant_type: "authorization_code", code, code_verifier: codeVerifier, redirect_uri: redirectUri, client_id: native.id },
+        form: {
+          grant_type: "authorization_code",
+          code,
+          code_verifier: codeVerifier,
+          redirect_uri: redirectUri,
+          client_id: native.id,
+        },
       });
     const code = await authorize();
     const wrong = await exchange(code, randomBytes(32).toString("base64url"));
@@ -216,11 +284,17 @@ describe("the sandbox refuses bad input as Globus does", () => {
     const outside = join(sandbox.dir, "outside");
     writeFileSync(join(sandbox.dir, "secret.txt"), "not yours\n");
     symlinkSync(sandbox.dir, join(guestRoot, "escape"));
-    const listing = await http(`${transfer}operation/endpoint/${guest}/ls?path=/../../`, { headers: bearer(token) });
+    const listing = await http(`${transfer}operation/endpoint/${guest}/ls?path=/../../`, {
+      headers: bearer(token),
+    });
     expect(listing.status).toBe(200);
-    expect((listing.body as { DATA: { name: string }[] }).DATA.map((f) => f.name)).toContain("shared");
+    expect((listing.body as { DATA: { name: string }[] }).DATA.map((f) => f.name)).toContain(
+      "shared",
+    );
     expectTransferError(
-      await http(`${transfer}operation/endpoint/${guest}/ls?path=/escape/`, { headers: bearer(token) }),
+      await http(`${transfer}operation/endpoint/${guest}/ls?path=/escape/`, {
+        headers: bearer(token),
+      }),
       403,
       "EndpointPermissionDenied",
     );
@@ -237,8 +311,16 @@ describe("the sandbox refuses bad input as Globus does", () => {
         source_endpoint: guest,
         destination_endpoint: guest,
         DATA: [
-          { DATA_TYPE: "transfer_item", source_path: "/escape/secret.txt", destination_path: "/stolen.txt" },
-          { DATA_TYPE: "transfer_item", source_path: "/shared/welcome.txt", destination_path: "/escape/outside/planted.txt" },
+          {
+            DATA_TYPE: "transfer_item",
+            source_path: "/escape/secret.txt",
+            destination_path: "/stolen.txt",
+          },
+          {
+            DATA_TYPE: "transfer_item",
+            source_path: "/shared/welcome.txt",
+            destination_path: "/escape/outside/planted.txt",
+          },
         ],
       },
     });
@@ -252,7 +334,8 @@ describe("the sandbox refuses bad input as Globus does", () => {
       };
       return doc.status !== "ACTIVE" || doc.faults > 0 ? doc : undefined;
     });
-    if (task.status === "ACTIVE") await http(`${transfer}task/${taskId}/cancel`, { method: "POST", headers: bearer(token) });
+    if (task.status === "ACTIVE")
+      await http(`${transfer}task/${taskId}/cancel`, { method: "POST", headers: bearer(token) });
     expect(task.status).not.toBe("SUCCEEDED");
     expect(existsSync(outside)).toBe(false);
     expect(existsSync(join(guestRoot, "stolen.txt"))).toBe(false);
@@ -260,8 +343,15 @@ describe("the sandbox refuses bad input as Globus does", () => {
   });
 
   it("unknown paths and methods get Globus-shaped errors, and the sandbox is still up", async () => {
-    expectTransferError(await http(`${transfer}no/such/thing`, { headers: bearer(token) }), 404, "ClientError.NotFound");
-    const wrongMethod = await http(`${transfer}submission_id`, { method: "DELETE", headers: bearer(token) });
+    expectTransferError(
+      await http(`${transfer}no/such/thing`, { headers: bearer(token) }),
+      404,
+      "ClientError.NotFound",
+    );
+    const wrongMethod = await http(`${transfer}submission_id`, {
+      method: "DELETE",
+      headers: bearer(token),
+    });
     expect(wrongMethod.status).toBe(405);
     expect((await http(`${transfer}task_list`, { headers: bearer(token) })).status).toBe(200);
   });

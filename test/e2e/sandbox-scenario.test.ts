@@ -25,7 +25,14 @@ import {
 } from "@transflow/core/globus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { basic, type HttpResult, http, type SandboxProcess, startSandboxProcess, waitFor } from "./support/sandbox.ts";
+import {
+  basic,
+  type HttpResult,
+  http,
+  type SandboxProcess,
+  startSandboxProcess,
+  waitFor,
+} from "./support/sandbox.ts";
 
 const TRANSFER_ALL = "urn:globus:auth:scope:transfer.api.globus.org:all";
 const dataAccess = (id: string) => `https://auth.globus.org/scopes/${id}/data_access`;
@@ -81,7 +88,9 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
 
   it("prints the environment a client needs", () => {
     expect(sandbox.output()).toContain(`GLOBUS_SDK_SERVICE_URL_AUTH='${sandbox.info.authUrl}'`);
-    expect(sandbox.output()).toContain(`GLOBUS_SDK_SERVICE_URL_TRANSFER='${sandbox.info.transferUrl}'`);
+    expect(sandbox.output()).toContain(
+      `GLOBUS_SDK_SERVICE_URL_TRANSFER='${sandbox.info.transferUrl}'`,
+    );
     expect(sandbox.output()).toContain("TRANSFLOW_CLIENT_SECRET=");
     expect(sandbox.info.collections.map((c) => c.entityType).sort()).toEqual([
       "GCP_mapped_collection",
@@ -99,39 +108,54 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
   it("searches collections and pages with has_next_page", async () => {
     const all = decode(
       EndpointList,
-      await http(`${transfer}endpoint_search?filter_fulltext=sandbox&limit=100`, { headers: bearer(token) }),
+      await http(`${transfer}endpoint_search?filter_fulltext=sandbox&limit=100`, {
+        headers: bearer(token),
+      }),
     );
     expect(all.DATA.length).toBe(5);
     const first = decode(
       EndpointList,
-      await http(`${transfer}endpoint_search?filter_fulltext=sandbox&limit=2`, { headers: bearer(token) }),
+      await http(`${transfer}endpoint_search?filter_fulltext=sandbox&limit=2`, {
+        headers: bearer(token),
+      }),
     );
     expect(first.has_next_page).toBe(true);
     const last = decode(
       EndpointList,
-      await http(`${transfer}endpoint_search?filter_fulltext=sandbox&limit=2&offset=4`, { headers: bearer(token) }),
+      await http(`${transfer}endpoint_search?filter_fulltext=sandbox&limit=2&offset=4`, {
+        headers: bearer(token),
+      }),
     );
     expect(last.has_next_page).toBe(false);
     expect(last.DATA.length).toBe(1);
     const guests = decode(
       EndpointList,
-      await http(`${transfer}endpoint_search?filter_fulltext=guest&limit=10`, { headers: bearer(token) }),
+      await http(`${transfer}endpoint_search?filter_fulltext=guest&limit=10`, {
+        headers: bearer(token),
+      }),
     );
     expect(guests.DATA.map((d) => d.id)).toEqual([guest]);
   });
 
   it("gets a collection document with entity_type and high_assurance", async () => {
-    const doc = decode(EndpointDocument, await http(`${transfer}endpoint/${mapped}`, { headers: bearer(token) }));
+    const doc = decode(
+      EndpointDocument,
+      await http(`${transfer}endpoint/${mapped}`, { headers: bearer(token) }),
+    );
     expect(doc.entity_type).toBe("GCSv5_mapped_collection");
     expect(doc.high_assurance).toBe(false);
     expect(doc.non_functional).toBe(false);
-    const missing = await http(`${transfer}endpoint/00000000-0000-4000-8000-00000000dead`, { headers: bearer(token) });
+    const missing = await http(`${transfer}endpoint/00000000-0000-4000-8000-00000000dead`, {
+      headers: bearer(token),
+    });
     expect(missing.status).toBe(404);
     expect(decode(TransferErrorBody, missing).code).toBe("EndpointNotFound");
   });
 
   it("answers ConsentRequired for a mapped collection until the data_access consent is granted", async () => {
-    const denied = await http(`${transfer}operation/endpoint/${mapped}/ls?path=/data/`, { headers: bearer(token) });
+    const denied = await http(`${transfer}operation/endpoint/${mapped}/ls?path=/data/`, {
+      headers: bearer(token),
+    });
     expect(denied.status).toBe(403);
     const body = decode(ConsentRequiredBody, denied);
     expect(isConsentRequired(body)).toBe(true);
@@ -141,17 +165,26 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
     // globus-cli's fix as a client: a client_credentials grant for the dependent scope records
     // the consent, and the *old* token then works (consent is per client and identity).
     await clientCredentials(scope);
-    const allowed = await http(`${transfer}operation/endpoint/${mapped}/ls?path=/data/`, { headers: bearer(token) });
+    const allowed = await http(`${transfer}operation/endpoint/${mapped}/ls?path=/data/`, {
+      headers: bearer(token),
+    });
     expect(allowed.status).toBe(200);
     expect(decode(FileList, allowed).DATA.map((f) => f.name)).toEqual(["latest", "run-001"]);
   });
 
   it("refuses a data_access scope for collections that have none (Unknown scope)", async () => {
     const { id, secret } = sandbox.confidential();
-    for (const collection of [guest, personal, sandbox.collection("GCSv5_mapped_collection", true).id]) {
+    for (const collection of [
+      guest,
+      personal,
+      sandbox.collection("GCSv5_mapped_collection", true).id,
+    ]) {
       const result = await http(`${auth}v2/oauth2/token`, {
         headers: { authorization: basic(id, secret) },
-        form: { grant_type: "client_credentials", scope: `${TRANSFER_ALL}[*${dataAccess(collection)}]` },
+        form: {
+          grant_type: "client_credentials",
+          scope: `${TRANSFER_ALL}[*${dataAccess(collection)}]`,
+        },
       });
       expect(result.status).toBe(400);
       expect(result.text).toContain("UNKNOWN_SCOPE_ERROR");
@@ -160,12 +193,24 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
   });
 
   it("submits a transfer with a submission id and answers Duplicate on resubmission", async () => {
-    submissionId = decode(SubmissionId, await http(`${transfer}submission_id`, { headers: bearer(token) })).value;
+    submissionId = decode(
+      SubmissionId,
+      await http(`${transfer}submission_id`, { headers: bearer(token) }),
+    ).value;
     const document = {
       DATA_TYPE: "transfer",
       DATA: [
-        { DATA_TYPE: "transfer_item", source_path: "/data/run-001/results.csv", destination_path: "/incoming/results.csv" },
-        { DATA_TYPE: "transfer_item", source_path: "/data/run-001/images/", destination_path: "/incoming/images/", recursive: true },
+        {
+          DATA_TYPE: "transfer_item",
+          source_path: "/data/run-001/results.csv",
+          destination_path: "/incoming/results.csv",
+        },
+        {
+          DATA_TYPE: "transfer_item",
+          source_path: "/data/run-001/images/",
+          destination_path: "/incoming/images/",
+          recursive: true,
+        },
       ],
       source_endpoint: mapped,
       destination_endpoint: guest,
@@ -175,19 +220,28 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
       sync_level: 3,
       preserve_timestamp: true,
     };
-    const accepted = decode(SubmissionResult, await http(`${transfer}transfer`, { headers: bearer(token), json: document }));
+    const accepted = decode(
+      SubmissionResult,
+      await http(`${transfer}transfer`, { headers: bearer(token), json: document }),
+    );
     expect(accepted.code).toBe("Accepted");
     expect(accepted.submission_id).toBe(submissionId);
     expect(accepted.resource).toBe("/transfer");
     taskId = accepted.task_id;
-    const again = decode(SubmissionResult, await http(`${transfer}transfer`, { headers: bearer(token), json: document }));
+    const again = decode(
+      SubmissionResult,
+      await http(`${transfer}transfer`, { headers: bearer(token), json: document }),
+    );
     expect(again.code).toBe("Duplicate");
     expect(again.task_id).toBe(taskId);
   });
 
   it("runs the task to SUCCEEDED and the files are really there with equal checksums", async () => {
     const done = await waitFor(async () => {
-      const task = decode(TaskDocument, await http(`${transfer}task/${taskId}`, { headers: bearer(token) }));
+      const task = decode(
+        TaskDocument,
+        await http(`${transfer}task/${taskId}`, { headers: bearer(token) }),
+      );
       return task.status === "ACTIVE" ? undefined : task;
     });
     expect(done.status).toBe("SUCCEEDED");
@@ -211,10 +265,18 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
   });
 
   it("lists events newest first and the successful transfers", async () => {
-    const events = decode(EventList, await http(`${transfer}task/${taskId}/event_list`, { headers: bearer(token) }));
+    const events = decode(
+      EventList,
+      await http(`${transfer}task/${taskId}/event_list`, { headers: bearer(token) }),
+    );
     expect(events.DATA[0]?.code).toBe("SUCCEEDED");
     expect(events.DATA.at(-1)?.code).toBe("STARTED");
-    const pageOne = decode(EventList, await http(`${transfer}task/${taskId}/event_list?limit=1&offset=0`, { headers: bearer(token) }));
+    const pageOne = decode(
+      EventList,
+      await http(`${transfer}task/${taskId}/event_list?limit=1&offset=0`, {
+        headers: bearer(token),
+      }),
+    );
     expect(pageOne.DATA.length).toBe(1);
     expect(pageOne.total).toBe(events.total);
     const successful = decode(
@@ -232,7 +294,9 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
   it("lists, stats and makes directories", async () => {
     const listing = decode(
       FileList,
-      await http(`${transfer}operation/endpoint/${guest}/ls?path=/incoming`, { headers: bearer(token) }),
+      await http(`${transfer}operation/endpoint/${guest}/ls?path=/incoming`, {
+        headers: bearer(token),
+      }),
     );
     expect(listing.path).toBe("/incoming/");
     expect(listing.DATA.map((f) => [f.name, f.type])).toEqual([
@@ -241,9 +305,15 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
     ]);
     const stat = decode(
       FileDocument,
-      await http(`${transfer}operation/endpoint/${guest}/stat?path=/incoming/results.csv`, { headers: bearer(token) }),
+      await http(`${transfer}operation/endpoint/${guest}/stat?path=/incoming/results.csv`, {
+        headers: bearer(token),
+      }),
     );
-    expect(stat.size).toBe(statSync(join(sandbox.collection("GCSv5_guest_collection").localRoot ?? "", "incoming/results.csv")).size);
+    expect(stat.size).toBe(
+      statSync(
+        join(sandbox.collection("GCSv5_guest_collection").localRoot ?? "", "incoming/results.csv"),
+      ).size,
+    );
     const made = await http(`${transfer}operation/endpoint/${guest}/mkdir`, {
       headers: bearer(token),
       json: { DATA_TYPE: "mkdir", path: "/incoming/new/" },
@@ -258,42 +328,71 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
   });
 
   it("deletes recursively", async () => {
-    const id = decode(SubmissionId, await http(`${transfer}submission_id`, { headers: bearer(token) })).value;
+    const id = decode(
+      SubmissionId,
+      await http(`${transfer}submission_id`, { headers: bearer(token) }),
+    ).value;
     const result = decode(
       SubmissionResult,
       await http(`${transfer}delete`, {
         headers: bearer(token),
-        json: { DATA_TYPE: "delete", DATA: [{ DATA_TYPE: "delete_item", path: "/incoming/images/" }], endpoint: guest, submission_id: id, recursive: true },
+        json: {
+          DATA_TYPE: "delete",
+          DATA: [{ DATA_TYPE: "delete_item", path: "/incoming/images/" }],
+          endpoint: guest,
+          submission_id: id,
+          recursive: true,
+        },
       }),
     );
     expect(result.DATA_TYPE).toBe("delete_result");
     const done = await waitFor(async () => {
-      const task = decode(TaskDocument, await http(`${transfer}task/${result.task_id}`, { headers: bearer(token) }));
+      const task = decode(
+        TaskDocument,
+        await http(`${transfer}task/${result.task_id}`, { headers: bearer(token) }),
+      );
       return task.status === "ACTIVE" ? undefined : task;
     });
     expect(done.status).toBe("SUCCEEDED");
     expect(done.type).toBe("DELETE");
-    const listing = decode(FileList, await http(`${transfer}operation/endpoint/${guest}/ls?path=/incoming/`, { headers: bearer(token) }));
+    const listing = decode(
+      FileList,
+      await http(`${transfer}operation/endpoint/${guest}/ls?path=/incoming/`, {
+        headers: bearer(token),
+      }),
+    );
     expect(listing.DATA.map((f) => f.name)).toEqual(["new", "results.csv"]);
   });
 
   it("pages task_list with filters", async () => {
-    const all = decode(TaskList, await http(`${transfer}task_list?limit=10`, { headers: bearer(token) }));
+    const all = decode(
+      TaskList,
+      await http(`${transfer}task_list?limit=10`, { headers: bearer(token) }),
+    );
     expect(all.total).toBe(2);
     const transfers = decode(
       TaskList,
-      await http(`${transfer}task_list?limit=1000&orderby=request_time DESC&filter=task_id:${taskId}/type:TRANSFER,DELETE`, {
-        headers: bearer(token),
-      }),
+      await http(
+        `${transfer}task_list?limit=1000&orderby=request_time DESC&filter=task_id:${taskId}/type:TRANSFER,DELETE`,
+        {
+          headers: bearer(token),
+        },
+      ),
     );
     expect(transfers.DATA.map((t) => t.task_id)).toEqual([taskId]);
-    const page = decode(TaskList, await http(`${transfer}task_list?limit=1&offset=1`, { headers: bearer(token) }));
+    const page = decode(
+      TaskList,
+      await http(`${transfer}task_list?limit=1&offset=1`, { headers: bearer(token) }),
+    );
     expect(page.DATA.length).toBe(1);
     expect(page.total).toBe(2);
   });
 
   it("cancels: TaskComplete for a finished task", async () => {
-    const result = decode(CancelResult, await http(`${transfer}task/${taskId}/cancel`, { method: "POST", headers: bearer(token) }));
+    const result = decode(
+      CancelResult,
+      await http(`${transfer}task/${taskId}/cancel`, { method: "POST", headers: bearer(token) }),
+    );
     expect(result.code).toBe("TaskComplete");
   });
 
@@ -320,9 +419,9 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
     expect(page.text).toContain(dataAccess(mapped));
     const form = /<form[^>]*action="([^"]+)"[\s\S]*?<\/form>/.exec(page.text);
     const action = form?.[1]?.replace(/&amp;/g, "&") ?? "";
-    const hidden = [...(form?.[0] ?? "").matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g)].map(
-      (m) => [m[1] ?? "", (m[2] ?? "").replace(/&amp;/g, "&")] as const,
-    );
+    const hidden = [
+      ...(form?.[0] ?? "").matchAll(/<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"/g),
+    ].map((m) => [m[1] ?? "", (m[2] ?? "").replace(/&amp;/g, "&")] as const);
     const decision = await http(new URL(action, authorizeUrl).toString(), {
       form: { ...Object.fromEntries(hidden), decision: "allow" },
       redirect: "manual",
@@ -335,7 +434,13 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
     const exchanged = decode(
       TokenResponse,
       await http(`${auth}v2/oauth2/token`, {
-        form: { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: redirectUri, client_id: native.id },
+        form: {
+          grant_type: "authorization_code",
+          code,
+          code_verifier: verifier,
+          redirect_uri: redirectUri,
+          client_id: native.id,
+        },
       }),
     );
     const transferToken =
@@ -346,15 +451,27 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
     const refreshed = decode(
       TokenResponse,
       await http(`${auth}v2/oauth2/token`, {
-        form: { grant_type: "refresh_token", refresh_token: transferToken?.refresh_token ?? "", client_id: native.id },
+        form: {
+          grant_type: "refresh_token",
+          refresh_token: transferToken?.refresh_token ?? "",
+          client_id: native.id,
+        },
       }),
     );
     expect(refreshed.access_token).not.toBe(transferToken?.access_token);
-    const listing = await http(`${transfer}operation/endpoint/${mapped}/ls?path=/data/`, { headers: bearer(refreshed.access_token) });
+    const listing = await http(`${transfer}operation/endpoint/${mapped}/ls?path=/data/`, {
+      headers: bearer(refreshed.access_token),
+    });
     expect(listing.status).toBe(200);
     // The verifier is single-use with its code: exchanging the code again fails.
     const reused = await http(`${auth}v2/oauth2/token`, {
-      form: { grant_type: "authorization_code", code, code_verifier: verifier, redirect_uri: redirectUri, client_id: native.id },
+      form: {
+        grant_type: "authorization_code",
+        code,
+        code_verifier: verifier,
+        redirect_uri: redirectUri,
+        client_id: native.id,
+      },
     });
     expect(reused.status).toBe(401);
   });
@@ -363,10 +480,16 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
     const { id, secret } = sandbox.confidential();
     const active = decode(
       IntrospectResponse,
-      await http(`${auth}v2/oauth2/token/introspect`, { headers: { authorization: basic(id, secret) }, form: { token } }),
+      await http(`${auth}v2/oauth2/token/introspect`, {
+        headers: { authorization: basic(id, secret) },
+        form: { token },
+      }),
     );
     expect(active.active).toBe(true);
-    await http(`${auth}v2/oauth2/token/revoke`, { headers: { authorization: basic(id, secret) }, form: { token } });
+    await http(`${auth}v2/oauth2/token/revoke`, {
+      headers: { authorization: basic(id, secret) },
+      form: { token },
+    });
     const after = await http(`${transfer}task/${taskId}`, { headers: bearer(token) });
     expect(after.status).toBe(401);
     expect(decode(TransferErrorBody, after).code).toBe("AuthenticationFailed");

@@ -5,7 +5,13 @@ import { join } from "node:path";
 import { EventList, SkippedErrors, TaskDocument, TransferErrorBody } from "@transflow/core/globus";
 import { defaultConfig } from "@transflow/sandbox";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { basic, http, type SandboxProcess, startSandboxProcess, waitFor } from "./support/sandbox.ts";
+import {
+  basic,
+  http,
+  type SandboxProcess,
+  startSandboxProcess,
+  waitFor,
+} from "./support/sandbox.ts";
 
 const TRANSFER_ALL = "urn:globus:auth:scope:transfer.api.globus.org:all";
 
@@ -23,7 +29,9 @@ const submit = async (
   kind: "transfer" | "delete",
   fields: Record<string, unknown>,
 ): Promise<string> => {
-  const { value } = (await http(`${transfer}submission_id`, { headers: bearer() })).body as { value: string };
+  const { value } = (await http(`${transfer}submission_id`, { headers: bearer() })).body as {
+    value: string;
+  };
   const result = await http(`${transfer}${kind}`, {
     headers: bearer(),
     json: { DATA_TYPE: kind, submission_id: value, ...fields },
@@ -39,14 +47,17 @@ const item = (source: string, destination: string, extra: Record<string, unknown
   ...extra,
 });
 
-const task = async (id: string) => TaskDocument.parse((await http(`${transfer}task/${id}`, { headers: bearer() })).body);
+const task = async (id: string) =>
+  TaskDocument.parse((await http(`${transfer}task/${id}`, { headers: bearer() })).body);
 const finished = (id: string) =>
   waitFor(async () => {
     const doc = await task(id);
     return doc.status === "SUCCEEDED" || doc.status === "FAILED" ? doc : undefined;
   });
 const events = async (id: string) =>
-  EventList.parse((await http(`${transfer}task/${id}/event_list?limit=1000`, { headers: bearer() })).body).DATA;
+  EventList.parse(
+    (await http(`${transfer}task/${id}/event_list?limit=1000`, { headers: bearer() })).body,
+  ).DATA;
 
 beforeAll(async () => {
   sandbox = await startSandboxProcess({
@@ -79,10 +90,18 @@ describe("tasks", () => {
     await http(admin("task-faults"), { json: { times: 1_000_000, code: "CONNECTION_RESET" } });
     const ids: string[] = [];
     for (let i = 0; i < 4; i++) {
-      ids.push(await submit("transfer", { source_endpoint: personal, destination_endpoint: guest, DATA: [item("~/notes.txt", `/q/notes-${i}.txt`)] }));
+      ids.push(
+        await submit("transfer", {
+          source_endpoint: personal,
+          destination_endpoint: guest,
+          DATA: [item("~/notes.txt", `/q/notes-${i}.txt`)],
+        }),
+      );
     }
     const docs = await Promise.all(ids.map(task));
-    expect(docs.map((d) => d.nice_status)).toEqual(["OK", "OK", "OK", "Queued"].map((s, i) => (i < 3 ? expect.any(String) : s)));
+    expect(docs.map((d) => d.nice_status)).toEqual(
+      ["OK", "OK", "OK", "Queued"].map((s, i) => (i < 3 ? expect.any(String) : s)),
+    );
     expect(docs[3]?.status).toBe("ACTIVE");
     expect(docs[3]?.is_ok).toBe(true);
     const retrying = await waitFor(async () => {
@@ -94,13 +113,22 @@ describe("tasks", () => {
     expect(faultEvents.length).toBeGreaterThan(0);
     expect(faultEvents[0]?.is_error).toBe(true);
     // Cancel one running task: it FAILs with CANCELED, and the queued one starts.
-    const cancel = await http(`${transfer}task/${ids[0]}/cancel`, { method: "POST", headers: bearer() });
+    const cancel = await http(`${transfer}task/${ids[0]}/cancel`, {
+      method: "POST",
+      headers: bearer(),
+    });
     expect((cancel.body as { code: string }).code).toBe("Canceled");
     const canceled = await finished(ids[0] ?? "");
     expect(canceled.status).toBe("FAILED");
     expect(canceled.fatal_error?.code).toBe("CANCELED");
-    expect((await events(ids[0] ?? ""))[0]).toMatchObject({ code: "CANCELED", details: "Canceled by the task owner", is_error: true });
-    await waitFor(async () => ((await task(ids[3] ?? "")).nice_status !== "Queued" ? true : undefined));
+    expect((await events(ids[0] ?? ""))[0]).toMatchObject({
+      code: "CANCELED",
+      details: "Canceled by the task owner",
+      is_error: true,
+    });
+    await waitFor(async () =>
+      (await task(ids[3] ?? "")).nice_status !== "Queued" ? true : undefined,
+    );
     // Faults end: the retried tasks succeed.
     await http(admin("task-faults"), { json: { times: 1, code: "CONNECTION_RESET" } });
     for (const id of ids.slice(1)) {
@@ -127,7 +155,11 @@ describe("tasks", () => {
 
   it("fails at once on a missing source (FILE_NOT_FOUND), or skips it with skip_source_errors", async () => {
     const failing = await finished(
-      await submit("transfer", { source_endpoint: guest, destination_endpoint: guest, DATA: [item("/no/such/file", "/x/file")] }),
+      await submit("transfer", {
+        source_endpoint: guest,
+        destination_endpoint: guest,
+        DATA: [item("/no/such/file", "/x/file")],
+      }),
     );
     expect(failing.status).toBe("FAILED");
     expect(failing.fatal_error?.code).toBe("FILE_NOT_FOUND");
@@ -140,28 +172,49 @@ describe("tasks", () => {
     const done = await finished(skipping);
     expect(done.status).toBe("SUCCEEDED");
     expect(done.files_transferred).toBe(1);
-    const skipped = SkippedErrors.parse((await http(`${transfer}task/${skipping}/skipped_errors`, { headers: bearer() })).body);
-    expect(skipped.DATA.map((e) => [e.error_code, e.source_path])).toEqual([["FILE_NOT_FOUND", "/no/such/file"]]);
+    const skipped = SkippedErrors.parse(
+      (await http(`${transfer}task/${skipping}/skipped_errors`, { headers: bearer() })).body,
+    );
+    expect(skipped.DATA.map((e) => [e.error_code, e.source_path])).toEqual([
+      ["FILE_NOT_FOUND", "/no/such/file"],
+    ]);
   });
 
   it("a delete of a missing path fails with FILE_NOT_FOUND unless ignore_missing", async () => {
     const failing = await finished(
-      await submit("delete", { endpoint: guest, DATA: [{ DATA_TYPE: "delete_item", path: "/gone" }] }),
+      await submit("delete", {
+        endpoint: guest,
+        DATA: [{ DATA_TYPE: "delete_item", path: "/gone" }],
+      }),
     );
     expect(failing.fatal_error?.code).toBe("FILE_NOT_FOUND");
     const ignoring = await finished(
-      await submit("delete", { endpoint: guest, ignore_missing: true, DATA: [{ DATA_TYPE: "delete_item", path: "/gone" }] }),
+      await submit("delete", {
+        endpoint: guest,
+        ignore_missing: true,
+        DATA: [{ DATA_TYPE: "delete_item", path: "/gone" }],
+      }),
     );
     expect(ignoring.status).toBe("SUCCEEDED");
   });
 
   it("skips files by sync level", async () => {
     const first = await finished(
-      await submit("transfer", { source_endpoint: mapped, destination_endpoint: guest, sync_level: 1, DATA: [item("/data/latest/", "/sync/", { recursive: true })] }),
+      await submit("transfer", {
+        source_endpoint: mapped,
+        destination_endpoint: guest,
+        sync_level: 1,
+        DATA: [item("/data/latest/", "/sync/", { recursive: true })],
+      }),
     );
     expect(first.files_transferred).toBe(5);
     const second = await finished(
-      await submit("transfer", { source_endpoint: mapped, destination_endpoint: guest, sync_level: 3, DATA: [item("/data/latest/", "/sync/", { recursive: true })] }),
+      await submit("transfer", {
+        source_endpoint: mapped,
+        destination_endpoint: guest,
+        sync_level: 3,
+        DATA: [item("/data/latest/", "/sync/", { recursive: true })],
+      }),
     );
     expect(second.status).toBe("SUCCEEDED");
     expect(second.files_transferred).toBe(0);
@@ -170,10 +223,16 @@ describe("tasks", () => {
 
   it("goes INACTIVE when the data_access consent is revoked mid-run", async () => {
     await http(admin("task-faults"), { json: { times: 1_000_000, code: "CONNECTION_RESET" } });
-    const id = await submit("transfer", { source_endpoint: mapped, destination_endpoint: guest, DATA: [item("/data/latest/log.txt", "/inactive/log.txt")] });
+    const id = await submit("transfer", {
+      source_endpoint: mapped,
+      destination_endpoint: guest,
+      DATA: [item("/data/latest/log.txt", "/inactive/log.txt")],
+    });
     await waitFor(async () => ((await task(id)).faults > 0 ? true : undefined));
     const client = sandbox.confidential().id;
-    await http(admin("consents/revoke"), { json: { clientId: client, identityId: client, collectionId: mapped } });
+    await http(admin("consents/revoke"), {
+      json: { clientId: client, identityId: client, collectionId: mapped },
+    });
     const inactive = await waitFor(async () => {
       const doc = await task(id);
       return doc.status === "INACTIVE" ? doc : undefined;
@@ -181,7 +240,9 @@ describe("tasks", () => {
     await http(admin("task-faults"), { json: { times: 1, code: "CONNECTION_RESET" } });
     expect(inactive.is_ok).toBe(false);
     expect((await events(id))[0]?.code).toBe("AUTH");
-    const denied = await http(`${transfer}operation/endpoint/${mapped}/ls?path=/data/`, { headers: bearer() });
+    const denied = await http(`${transfer}operation/endpoint/${mapped}/ls?path=/data/`, {
+      headers: bearer(),
+    });
     expect(TransferErrorBody.parse(denied.body).code).toBe("ConsentRequired");
     await http(`${transfer}task/${id}/cancel`, { method: "POST", headers: bearer() });
     expect((await finished(id)).fatal_error?.code).toBe("CANCELED");
@@ -191,7 +252,12 @@ describe("tasks", () => {
 describe("fault injection", () => {
   it("answers 503 with Retry-After for the first N matches, then normally", async () => {
     await http(admin("faults"), {
-      json: { method: "GET", path: "/transfer/v0.10/task_list", times: 2, action: { type: "status", status: 503, retryAfterSeconds: 3 } },
+      json: {
+        method: "GET",
+        path: "/transfer/v0.10/task_list",
+        times: 2,
+        action: { type: "status", status: 503, retryAfterSeconds: 3 },
+      },
     });
     const first = await http(`${transfer}task_list`, { headers: bearer() });
     expect(first.status).toBe(503);
@@ -202,7 +268,9 @@ describe("fault injection", () => {
   });
 
   it("resets the connection", async () => {
-    await http(admin("faults"), { json: { path: "/transfer/v0.10/endpoint/*", times: 1, action: { type: "reset" } } });
+    await http(admin("faults"), {
+      json: { path: "/transfer/v0.10/endpoint/*", times: 1, action: { type: "reset" } },
+    });
     await expect(http(`${transfer}endpoint/${guest}`, { headers: bearer() })).rejects.toThrow();
     expect((await http(`${transfer}endpoint/${guest}`, { headers: bearer() })).status).toBe(200);
   });
@@ -213,13 +281,17 @@ describe("fault injection", () => {
         config: {
           ...defaultConfig,
           seed,
-          faults: [{ path: "/transfer/**", probability: 0.3, action: { type: "status", status: 502 } }],
+          faults: [
+            { path: "/transfer/**", probability: 0.3, action: { type: "status", status: 502 } },
+          ],
         },
       });
       try {
         const statuses: number[] = [];
         for (let i = 0; i < 30; i++) {
-          statuses.push((await http(`${other.info.transferUrl}v0.10/task_list`, { headers: bearer() })).status);
+          statuses.push(
+            (await http(`${other.info.transferUrl}v0.10/task_list`, { headers: bearer() })).status,
+          );
         }
         return statuses;
       } finally {
@@ -258,14 +330,21 @@ describe("fault injection", () => {
     await http(admin("requests/reset"), { method: "POST" });
     await http(`${transfer}task_list`, { headers: bearer() });
     await http(`${transfer}task_list`, { headers: bearer() });
-    const state = (await http(admin("state"))).body as { requests: { total: number; byEndpoint: Record<string, number> } };
-    expect(state.requests).toEqual({ total: 2, byEndpoint: { "GET /transfer/v0.10/task_list": 2 } });
+    const state = (await http(admin("state"))).body as {
+      requests: { total: number; byEndpoint: Record<string, number> };
+    };
+    expect(state.requests).toEqual({
+      total: 2,
+      byEndpoint: { "GET /transfer/v0.10/task_list": 2 },
+    });
   });
 });
 
 describe("the sandbox process", () => {
   it("starts from a config file and stops cleanly on SIGTERM", async () => {
-    const other = await startSandboxProcess({ config: { ...defaultConfig, collections: defaultConfig.collections.slice(0, 2) } });
+    const other = await startSandboxProcess({
+      config: { ...defaultConfig, collections: defaultConfig.collections.slice(0, 2) },
+    });
     expect(other.info.collections).toHaveLength(2);
     other.child.kill("SIGTERM");
     const code = await new Promise((resolve) => other.child.on("exit", resolve));

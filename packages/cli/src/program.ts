@@ -2,12 +2,7 @@
  * The commander program. Command modules are imported only when their command runs, so
  * `transflow --help` loads commander and nothing else.
  */
-import {
-  Command,
-  CommanderError,
-  InvalidArgumentError,
-  Option,
-} from "@commander-js/extra-typings";
+import { Command, CommanderError, InvalidArgumentError, Option } from "@commander-js/extra-typings";
 import { ExitCode, type Io } from "./Io.ts";
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -73,7 +68,10 @@ Examples:
     .option("--data-dir <dir>", "folder holding the collections' files")
     .option("--info-file <file>", "write the URLs, clients and collections as JSON")
     .option("--auto-approve", "approve consent pages at once (headless use)")
-    .option("--check-wire", "check every response against Globus's wire schemas (answer 500 if one differs)")
+    .option(
+      "--check-wire",
+      "check every response against Globus's wire schemas (answer 500 if one differs)",
+    )
     .addHelpText(
       "after",
       `

@@ -13,7 +13,7 @@ import { adminRoutes } from "./admin/AdminApi.ts";
 import { makeAuthService } from "./auth/AuthService.ts";
 import { defaultConfig } from "./config/defaultConfig.ts";
 import { SandboxConfig, type SandboxConfigInput } from "./config/SandboxConfig.ts";
-import { faultBody, Faults } from "./faults/Faults.ts";
+import { Faults, faultBody } from "./faults/Faults.ts";
 import { RateLimiter } from "./faults/RateLimit.ts";
 import { makeContext, type ResolvedCollection, type SandboxContext } from "./server/Context.ts";
 import {
@@ -100,7 +100,14 @@ const serviceOf = (pathname: string): { service: Service; path: string } | undef
 const notFound = (request: SandboxRequest): SandboxResponse =>
   request.service === "auth"
     ? json(404, {
-        errors: [{ status: "404", code: "NOT_FOUND", title: "Not Found", detail: `No such path ${request.path}` }],
+        errors: [
+          {
+            status: "404",
+            code: "NOT_FOUND",
+            title: "Not Found",
+            detail: `No such path ${request.path}`,
+          },
+        ],
         error: "not_found",
         error_description: "Not Found",
       })
@@ -150,7 +157,10 @@ const seedCollections = async (ctx: SandboxContext): Promise<void> => {
         { root: collection.localRoot, home: collection.home },
         path,
       );
-      if (!resolved.ok) throw new Error(`seed path ${path} of ${collection.displayName} is not inside the collection`);
+      if (!resolved.ok)
+        throw new Error(
+          `seed path ${path} of ${collection.displayName} is not inside the collection`,
+        );
       const exists = await stat(resolved.local).then(
         () => true,
         () => false,
@@ -162,7 +172,8 @@ const seedCollections = async (ctx: SandboxContext): Promise<void> => {
   }
 };
 
-const homeDirOf = (c: ResolvedCollection): string => join(c.localRoot ?? "", c.home.replace(/^\/+/, ""));
+const homeDirOf = (c: ResolvedCollection): string =>
+  join(c.localRoot ?? "", c.home.replace(/^\/+/, ""));
 
 /** Starts the sandbox. Without a config, the shipped default (four collections, sample files). */
 export const startSandbox = async (
@@ -199,7 +210,14 @@ export const startSandbox = async (
       const message = error instanceof Error ? error.message : String(error);
       process.stderr.write(`sandbox: internal error: ${message}\n`);
       if (!res.headersSent) {
-        send(res, json(500, { code: "InternalError", message: "An internal error occurred", request_id: "" }));
+        send(
+          res,
+          json(500, {
+            code: "InternalError",
+            message: "An internal error occurred",
+            request_id: "",
+          }),
+        );
       } else {
         res.destroy();
       }
@@ -226,26 +244,56 @@ export const startSandbox = async (
       now: ctx.now(),
     };
     if (!located) {
-      send(res, json(404, { code: "ClientError.NotFound", message: `No such resource ${url.pathname}`, request_id: requestId }));
+      send(
+        res,
+        json(404, {
+          code: "ClientError.NotFound",
+          message: `No such resource ${url.pathname}`,
+          request_id: requestId,
+        }),
+      );
       return;
     }
-    const request: SandboxRequest = { ...base, service: located.service, path: located.path, params: {} };
+    const request: SandboxRequest = {
+      ...base,
+      service: located.service,
+      path: located.path,
+      params: {},
+    };
     if (body === "too-large") {
-      send(res, json(413, { code: "ClientError.RequestEntityTooLarge", message: "Request body too large", request_id: requestId, resource: located.path }));
+      send(
+        res,
+        json(413, {
+          code: "ClientError.RequestEntityTooLarge",
+          message: "Request body too large",
+          request_id: requestId,
+          resource: located.path,
+        }),
+      );
       return;
     }
 
     const match = matchRoute(routes[located.service], method, located.path);
     const countKey = `${method} /${located.service}${"route" in match ? match.route.pattern : located.path}`;
-    if (located.service !== "admin") requestCounts.set(countKey, (requestCounts.get(countKey) ?? 0) + 1);
+    if (located.service !== "admin")
+      requestCounts.set(countKey, (requestCounts.get(countKey) ?? 0) + 1);
 
     if (located.service !== "admin") {
       const decision = faults.decide(method, url.pathname);
       switch (decision.kind) {
         case "status": {
           const headers: Record<string, string> =
-            decision.retryAfterSeconds === undefined ? {} : { "retry-after": String(decision.retryAfterSeconds) };
-          send(res, json(decision.status, faultBody(decision.status, requestId, located.path.replace(/^\/v0\.10(?=\/)/, "")), headers));
+            decision.retryAfterSeconds === undefined
+              ? {}
+              : { "retry-after": String(decision.retryAfterSeconds) };
+          send(
+            res,
+            json(
+              decision.status,
+              faultBody(decision.status, requestId, located.path.replace(/^\/v0\.10(?=\/)/, "")),
+              headers,
+            ),
+          );
           return;
         }
         case "reset":
@@ -256,7 +304,8 @@ export const startSandbox = async (
           break;
         case "expireToken": {
           const header = req.headers.authorization;
-          const token = typeof header === "string" ? /^Bearer\s+(\S+)/i.exec(header)?.[1] : undefined;
+          const token =
+            typeof header === "string" ? /^Bearer\s+(\S+)/i.exec(header)?.[1] : undefined;
           if (token) auth.expireAccessToken(token);
           break;
         }
@@ -267,10 +316,18 @@ export const startSandbox = async (
         const header = req.headers.authorization;
         const token = typeof header === "string" ? /^Bearer\s+(\S+)/i.exec(header)?.[1] : undefined;
         const check = token ? auth.checkAccessToken(token, request.now) : undefined;
-        const key = check?.status === "active" ? check.info.identityId : `ip:${req.socket.remoteAddress ?? ""}`;
+        const key =
+          check?.status === "active"
+            ? check.info.identityId
+            : `ip:${req.socket.remoteAddress ?? ""}`;
         const wait = limiter.take(key, request.now);
         if (wait > 0) {
-          send(res, json(429, faultBody(429, requestId, located.path.replace(/^\/v0\.10(?=\/)/, "")), { "retry-after": String(wait) }));
+          send(
+            res,
+            json(429, faultBody(429, requestId, located.path.replace(/^\/v0\.10(?=\/)/, "")), {
+              "retry-after": String(wait),
+            }),
+          );
           return;
         }
       }
@@ -280,13 +337,22 @@ export const startSandbox = async (
       send(
         res,
         match.methodNotAllowed
-          ? json(405, { code: "ClientError.MethodNotAllowed", message: `${method} is not allowed here`, request_id: requestId, resource: located.path })
+          ? json(405, {
+              code: "ClientError.MethodNotAllowed",
+              message: `${method} is not allowed here`,
+              request_id: requestId,
+              resource: located.path,
+            })
           : notFound(request),
       );
       return;
     }
     // The clock is read after fault handling: a delay or an expired token happened before the handler.
-    const response = await match.route.handler({ ...request, now: ctx.now(), params: match.params });
+    const response = await match.route.handler({
+      ...request,
+      now: ctx.now(),
+      params: match.params,
+    });
     if (options.checkResponses === true && response.kind === "json") {
       const schema =
         response.status < 300
@@ -303,8 +369,13 @@ export const startSandbox = async (
             .slice(0, 3)
             .map((i) => `${i.path.join(".")}: ${i.message}`)
             .join("; ");
-          reportViolation(`response of ${method} ${url.pathname} does not match its wire schema: ${detail}`);
-          send(res, json(500, { code: "SandboxWireViolation", message: detail, request_id: requestId }));
+          reportViolation(
+            `response of ${method} ${url.pathname} does not match its wire schema: ${detail}`,
+          );
+          send(
+            res,
+            json(500, { code: "SandboxWireViolation", message: detail, request_id: requestId }),
+          );
           return;
         }
       }

@@ -14,7 +14,13 @@ export interface SandboxProcessInfo {
   adminUrl: string;
   clients: { id: string; name: string; type: string; secret?: string }[];
   identity: { id: string; username: string };
-  collections: { id: string; displayName: string; entityType: string; highAssurance: boolean; localRoot: string | null }[];
+  collections: {
+    id: string;
+    displayName: string;
+    entityType: string;
+    highAssurance: boolean;
+    localRoot: string | null;
+  }[];
   env: Record<string, string>;
 }
 
@@ -25,7 +31,10 @@ export interface SandboxProcess {
   /** Output the sandbox printed so far. */
   output(): string;
   stop(): Promise<void>;
-  collection(entityType: string, highAssurance?: boolean): SandboxProcessInfo["collections"][number];
+  collection(
+    entityType: string,
+    highAssurance?: boolean,
+  ): SandboxProcessInfo["collections"][number];
   confidential(): { id: string; secret: string };
 }
 
@@ -36,7 +45,17 @@ export const startSandboxProcess = async (
   const dir = mkdtempSync(join(tmpdir(), "transflow-sandbox-"));
   const infoFile = join(dir, "info.json");
   // --check-wire: every response is checked against the wire schemas; a mismatch is a 500.
-  const args = [binPath, "sandbox", "--port", "0", "--data-dir", join(dir, "data"), "--info-file", infoFile, "--check-wire"];
+  const args = [
+    binPath,
+    "sandbox",
+    "--port",
+    "0",
+    "--data-dir",
+    join(dir, "data"),
+    "--info-file",
+    infoFile,
+    "--check-wire",
+  ];
   if (options.config) {
     const file = join(dir, "sandbox.json");
     writeFileSync(file, JSON.stringify(options.config));
@@ -78,7 +97,9 @@ export const startSandboxProcess = async (
       rmSync(dir, { recursive: true, force: true });
     },
     collection: (entityType, highAssurance = false) => {
-      const found = info.collections.find((c) => c.entityType === entityType && c.highAssurance === highAssurance);
+      const found = info.collections.find(
+        (c) => c.entityType === entityType && c.highAssurance === highAssurance,
+      );
       if (!found) throw new Error(`no ${entityType} collection in the sandbox`);
       return found;
     },
@@ -100,7 +121,13 @@ export interface HttpResult {
 /** One HTTP call returning status, headers and the parsed JSON body (if any). */
 export const http = async (
   url: string,
-  init: { method?: string; headers?: Record<string, string>; json?: unknown; form?: Record<string, string>; redirect?: "manual" | "follow" } = {},
+  init: {
+    method?: string;
+    headers?: Record<string, string>;
+    json?: unknown;
+    form?: Record<string, string>;
+    redirect?: "manual" | "follow";
+  } = {},
 ): Promise<HttpResult> => {
   const headers: Record<string, string> = { accept: "application/json", ...init.headers };
   let body: string | undefined;

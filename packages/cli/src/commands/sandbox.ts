@@ -51,7 +51,9 @@ export const sandboxCommand = async (io: Io, options: SandboxCommandOptions): Pr
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "EADDRINUSE" || code === "EACCES") {
-      io.stderr.write(`transflow sandbox: cannot listen on port ${options.port ?? "?"}: ${code === "EADDRINUSE" ? "already in use" : "permission denied"}\n`);
+      io.stderr.write(
+        `transflow sandbox: cannot listen on port ${options.port ?? "?"}: ${code === "EADDRINUSE" ? "already in use" : "permission denied"}\n`,
+      );
       return ExitCode.invalid;
     }
     throw error;
@@ -59,14 +61,19 @@ export const sandboxCommand = async (io: Io, options: SandboxCommandOptions): Pr
   if (options.infoFile !== undefined) {
     // Written whole or not at all: a test waiting for the file never reads half of it.
     const temporary = `${options.infoFile}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify({ ...sandbox.info, env: sandbox.env }, null, 2)}\n`, { mode: 0o600 });
+    await writeFile(
+      temporary,
+      `${JSON.stringify({ ...sandbox.info, env: sandbox.env }, null, 2)}\n`,
+      { mode: 0o600 },
+    );
     await rename(temporary, options.infoFile);
   }
   const lines = [
     `# transflow sandbox ready on http://127.0.0.1:${sandbox.port} (data in ${sandbox.context.dataDir}); Ctrl-C stops it`,
     ...Object.entries(sandbox.env).map(([key, value]) => `${key}=${shellQuote(value)}`),
     ...sandbox.info.collections.map(
-      (c) => `# ${c.entityType}${c.highAssurance ? " (high assurance)" : ""}: ${c.id}  ${c.displayName}`,
+      (c) =>
+        `# ${c.entityType}${c.highAssurance ? " (high assurance)" : ""}: ${c.id}  ${c.displayName}`,
     ),
   ];
   io.stdout.write(`${lines.join("\n")}\n`);

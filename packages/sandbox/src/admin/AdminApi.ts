@@ -20,7 +20,14 @@ export interface AdminDeps {
 
 const bad = (message: string) => json(400, { error: "bad_request", message });
 
-const parseBody = <T>(request: SandboxRequest, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }) => {
+const parseBody = <T>(
+  request: SandboxRequest,
+  schema: {
+    safeParse(
+      v: unknown,
+    ): { success: true; data: T } | { success: false; error: { message: string } };
+  },
+) => {
   const body = jsonBody(request);
   if (!body.ok) return { ok: false as const, response: bad("the body must be JSON") };
   const parsed = schema.safeParse(body.value);
@@ -54,7 +61,14 @@ export const adminRoutes = (deps: AdminDeps): Route[] => {
           total: [...requestCounts.values()].reduce((a, b) => a + b, 0),
           byEndpoint,
         },
-        faults: faults.list().map((r) => ({ id: r.id, name: r.name ?? null, method: r.method, path: r.path, action: r.action, hits: r.hits })),
+        faults: faults.list().map((r) => ({
+          id: r.id,
+          name: r.name ?? null,
+          method: r.method,
+          path: r.path,
+          action: r.action,
+          hits: r.hits,
+        })),
         taskFaults: { injected: faults.taskFaultsInjected, remaining: faults.taskFaultsRemaining },
         auth: auth.stats(),
       });
@@ -76,7 +90,9 @@ export const adminRoutes = (deps: AdminDeps): Route[] => {
     }),
     route("DELETE", "/faults/:id", (request) => {
       const removed = faults.remove(Number(request.params.id));
-      return removed ? json(200, { removed: true }) : json(404, { error: "not_found", message: "no such fault rule" });
+      return removed
+        ? json(200, { removed: true })
+        : json(404, { error: "not_found", message: "no such fault rule" });
     }),
     route("POST", "/task-faults", (request) => {
       const parsed = parseBody(request, TaskFaultConfig);
@@ -88,7 +104,11 @@ export const adminRoutes = (deps: AdminDeps): Route[] => {
       const body = jsonBody(request);
       const value = body.ok ? (body.value as Record<string, unknown>) : {};
       const { clientId, identityId, collectionId } = value;
-      if (typeof clientId !== "string" || typeof identityId !== "string" || typeof collectionId !== "string") {
+      if (
+        typeof clientId !== "string" ||
+        typeof identityId !== "string" ||
+        typeof collectionId !== "string"
+      ) {
         return bad("give clientId, identityId and collectionId");
       }
       auth.revokeDataAccessConsent(clientId, identityId, collectionId);

@@ -54,7 +54,11 @@ const withWireSchemas = (routes: readonly Route[]): Route[] =>
 export const makeAuthService = (ctx: SandboxContext): AuthService => {
   const state = makeAuthState(ctx);
   return {
-    routes: withWireSchemas([...authorizeRoutes(state), ...tokenRoutes(state), ...apiRoutes(state)]),
+    routes: withWireSchemas([
+      ...authorizeRoutes(state),
+      ...tokenRoutes(state),
+      ...apiRoutes(state),
+    ]),
 
     checkAccessToken: (token, now) => state.tokens.check(token, now),
 

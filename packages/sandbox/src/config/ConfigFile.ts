@@ -17,13 +17,17 @@ export const readSandboxConfigFile = async (file: string): Promise<SandboxConfig
     text = await readFile(file, "utf8");
   } catch (error) {
     const code = (error as { code?: string }).code;
-    throw new SandboxConfigError(`cannot read ${file}: ${code === "ENOENT" ? "no such file" : String(error)}`);
+    throw new SandboxConfigError(
+      `cannot read ${file}: ${code === "ENOENT" ? "no such file" : String(error)}`,
+    );
   }
   let value: unknown;
   try {
     value = parse(text, { uniqueKeys: true });
   } catch (error) {
-    throw new SandboxConfigError(`${file}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+    throw new SandboxConfigError(
+      `${file}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`,
+    );
   }
   const parsed = SandboxConfig.safeParse(value);
   if (!parsed.success) {

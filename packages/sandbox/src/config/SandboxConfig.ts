@@ -75,7 +75,13 @@ export const FaultRuleConfig = z.strictObject({
   action: z.discriminatedUnion("type", [
     z.strictObject({
       type: z.literal("status"),
-      status: z.union([z.literal(429), z.literal(500), z.literal(502), z.literal(503), z.literal(504)]),
+      status: z.union([
+        z.literal(429),
+        z.literal(500),
+        z.literal(502),
+        z.literal(503),
+        z.literal(504),
+      ]),
       retryAfterSeconds: z.number().int().nonnegative().optional(),
     }),
     z.strictObject({ type: z.literal("delay"), ms: z.number().int().nonnegative() }),

@@ -65,7 +65,11 @@ export const defaultConfig: SandboxConfigInput = {
       root: "mapped",
       home: "/home/researcher/",
       hostEndpointId: defaultIds.gcsEndpoint,
-      seed: { ...sampleRun("run-001"), ...sampleRun("latest"), "/home/researcher/README.txt": "home\n" },
+      seed: {
+        ...sampleRun("run-001"),
+        ...sampleRun("latest"),
+        "/home/researcher/README.txt": "home\n",
+      },
     },
     {
       id: defaultIds.guestCollection,

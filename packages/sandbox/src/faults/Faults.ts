@@ -13,7 +13,12 @@ export interface FaultRule extends FaultRuleConfig {
 
 export type FaultDecision =
   | { readonly kind: "none" }
-  | { readonly kind: "status"; readonly status: number; readonly retryAfterSeconds?: number; readonly rule: number }
+  | {
+      readonly kind: "status";
+      readonly status: number;
+      readonly retryAfterSeconds?: number;
+      readonly rule: number;
+    }
   | { readonly kind: "delay"; readonly ms: number; readonly rule: number }
   | { readonly kind: "reset"; readonly rule: number }
   | { readonly kind: "expireToken"; readonly rule: number };
@@ -44,7 +49,11 @@ export class Faults {
   /** Task file attempts that were failed on purpose. */
   taskFaultsInjected = 0;
 
-  constructor(random: () => number, rules: readonly FaultRuleConfig[], taskFaults?: TaskFaultConfig) {
+  constructor(
+    random: () => number,
+    rules: readonly FaultRuleConfig[],
+    taskFaults?: TaskFaultConfig,
+  ) {
     this.random = random;
     for (const rule of rules) this.add(rule);
     if (taskFaults) this.setTaskFaults(taskFaults);
@@ -106,7 +115,9 @@ export class Faults {
             kind: "status",
             status: action.status,
             rule: rule.id,
-            ...(action.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: action.retryAfterSeconds }),
+            ...(action.retryAfterSeconds === undefined
+              ? {}
+              : { retryAfterSeconds: action.retryAfterSeconds }),
           };
         case "delay":
           return { kind: "delay", ms: action.ms, rule: rule.id };
@@ -121,7 +132,11 @@ export class Faults {
 }
 
 /** The body Globus sends with an injected status (Transfer's error shape). */
-export const faultBody = (status: number, requestId: string, resource: string): Record<string, string> => {
+export const faultBody = (
+  status: number,
+  requestId: string,
+  resource: string,
+): Record<string, string> => {
   const [code, message] =
     status === 429
       ? ["RateLimitExceeded", "Rate limit exceeded, slow down"]

@@ -45,7 +45,11 @@ export const json = (
   body: unknown,
   headers?: Readonly<Record<string, string>>,
 ): JsonResponse => ({ kind: "json", status, body, ...(headers ? { headers } : {}) });
-export const html = (status: number, text: string): HtmlResponse => ({ kind: "html", status, html: text });
+export const html = (status: number, text: string): HtmlResponse => ({
+  kind: "html",
+  status,
+  html: text,
+});
 export const redirect = (location: string): RedirectResponse => ({ kind: "redirect", location });
 
 export type Handler = (request: SandboxRequest) => SandboxResponse | Promise<SandboxResponse>;
@@ -100,7 +104,8 @@ const REQUEST_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxy
 /** A 9-character alphanumeric id, as every recorded Transfer response has. */
 export const makeRequestId = (random: () => number): string => {
   let id = "";
-  for (let i = 0; i < 9; i++) id += REQUEST_ID_ALPHABET[Math.floor(random() * REQUEST_ID_ALPHABET.length)];
+  for (let i = 0; i < 9; i++)
+    id += REQUEST_ID_ALPHABET[Math.floor(random() * REQUEST_ID_ALPHABET.length)];
   return id;
 };
 

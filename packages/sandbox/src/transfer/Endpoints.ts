@@ -11,13 +11,12 @@ const isGcsV5 = (c: ResolvedCollection): boolean => c.entityType.startsWith("GCS
 const isGcp = (c: ResolvedCollection): boolean => c.entityType.startsWith("GCP_");
 
 /** The identity that owns a collection: for GCSv5, the endpoint's client identity (as recorded). */
-const ownerOf = (
-  ctx: SandboxContext,
-  c: ResolvedCollection,
-): { id: string; string: string } => {
+const ownerOf = (ctx: SandboxContext, c: ResolvedCollection): { id: string; string: string } => {
   if (isGcsV5(c)) {
     const endpointId =
-      c.entityType === "GCSv5_endpoint" ? c.id : (endpointOf(ctx, c)?.id ?? c.hostEndpointId ?? c.id);
+      c.entityType === "GCSv5_endpoint"
+        ? c.id
+        : (endpointOf(ctx, c)?.id ?? c.hostEndpointId ?? c.id);
     return { id: endpointId, string: `${endpointId}@clients.auth.globus.org` };
   }
   const person = ctx.config.identities[0];
@@ -35,7 +34,10 @@ const endpointOf = (ctx: SandboxContext, c: ResolvedCollection): ResolvedCollect
 };
 
 /** The endpoint document Transfer returns for a collection or endpoint. */
-export const endpointDocument = (ctx: SandboxContext, c: ResolvedCollection): Record<string, unknown> => {
+export const endpointDocument = (
+  ctx: SandboxContext,
+  c: ResolvedCollection,
+): Record<string, unknown> => {
   const owner = ownerOf(ctx, c);
   const v5 = isGcsV5(c);
   const gcp = isGcp(c);
@@ -63,7 +65,8 @@ export const endpointDocument = (ctx: SandboxContext, c: ResolvedCollection): Re
           },
         ]
       : [],
-    acl_available: c.entityType === "GCSv5_guest_collection" || c.entityType === "GCP_guest_collection",
+    acl_available:
+      c.entityType === "GCSv5_guest_collection" || c.entityType === "GCP_guest_collection",
     acl_editable: false,
     activated: false,
     authentication_assurance_timeout: c.highAssurance ? c.authenticationTimeoutMins * 60 : null,

@@ -2,12 +2,26 @@
  * Transfer's synchronous file operations on a collection: ls (with filter, orderby and paging),
  * stat, mkdir and rename, with the error codes real Transfer answers.
  */
-import { FileDocument, FileList, MkdirRequest, MkdirResult, OperationResult, RenameRequest } from "@transflow/core/globus";
-import type { ResolvedCollection } from "../server/Context.ts";
-import { json, jsonBody, type Route, route, type SandboxRequest, type SandboxResponse } from "../server/Http.ts";
 import {
-  type FileDocument as LocalFileDocument,
+  FileDocument,
+  FileList,
+  MkdirRequest,
+  MkdirResult,
+  OperationResult,
+  RenameRequest,
+} from "@transflow/core/globus";
+import type { ResolvedCollection } from "../server/Context.ts";
+import {
+  json,
+  jsonBody,
+  type Route,
+  route,
+  type SandboxRequest,
+  type SandboxResponse,
+} from "../server/Http.ts";
+import {
   type FileOpProblem,
+  type FileDocument as LocalFileDocument,
   listGlobusDirectory,
   mkdirGlobusPath,
   renameGlobusPath,
@@ -15,7 +29,12 @@ import {
 } from "../storage/CollectionFs.ts";
 import { compileGlob } from "./FilterRules.ts";
 import { badRequest, resourceOf, transferError } from "./TransferErrors.ts";
-import { type Caller, collectionForData, type TransferDeps, withCaller } from "./TransferService.ts";
+import {
+  type Caller,
+  collectionForData,
+  type TransferDeps,
+  withCaller,
+} from "./TransferService.ts";
 
 const LS_MAX = 100_000;
 
@@ -34,8 +53,18 @@ const problemResponse = (
     case "escape":
     case "permission-denied":
       return operation === "mkdir"
-        ? transferError(request, 502, "ExternalError.MkdirFailed.PermissionDenied", `Permission denied creating ${path}`)
-        : transferError(request, 403, "EndpointPermissionDenied", `Denied by endpoint, Error (${operation})\nPath: ${path}`);
+        ? transferError(
+            request,
+            502,
+            "ExternalError.MkdirFailed.PermissionDenied",
+            `Permission denied creating ${path}`,
+          )
+        : transferError(
+            request,
+            403,
+            "EndpointPermissionDenied",
+            `Denied by endpoint, Error (${operation})\nPath: ${path}`,
+          );
     case "not-found":
       // stat's recorded code is NotFound (Python SDK fixture); ls uses the documented ClientError.NotFound.
       return transferError(
@@ -48,7 +77,9 @@ const problemResponse = (
       return transferError(
         request,
         502,
-        operation === "rename" ? "ExternalError.RenameFailed.Exists" : "ExternalError.MkdirFailed.Exists",
+        operation === "rename"
+          ? "ExternalError.RenameFailed.Exists"
+          : "ExternalError.MkdirFailed.Exists",
         `Path already exists, Error (${operation})\nPath: ${path}`,
       );
     case "not-a-directory":
@@ -76,7 +107,9 @@ const fileFilter = (filters: readonly string[]): ((f: FileDoc) => boolean) | { e
         values.some((v) => {
           const negate = v.startsWith("!");
           const body = negate ? v.slice(1) : v;
-          const hit = body.startsWith("~") ? compileGlob(body.slice(1)).test(f.name) : f.name === body.replace(/^=/, "");
+          const hit = body.startsWith("~")
+            ? compileGlob(body.slice(1)).test(f.name)
+            : f.name === body.replace(/^=/, "");
           return negate ? !hit : hit;
         }),
       );
@@ -84,7 +117,8 @@ const fileFilter = (filters: readonly string[]): ((f: FileDoc) => boolean) | { e
       tests.push((f) => values.includes(f.type));
     } else if (key === "size" || key === "last_modified") {
       const [low = "", high = ""] = values;
-      const parse = (v: string) => (key === "size" ? Number(v) : Date.parse(`${v.replace(" ", "T")}Z`));
+      const parse = (v: string) =>
+        key === "size" ? Number(v) : Date.parse(`${v.replace(" ", "T")}Z`);
       const from = low === "" ? Number.NEGATIVE_INFINITY : parse(low);
       const to = high === "" ? Number.POSITIVE_INFINITY : parse(high);
       if (Number.isNaN(from) || Number.isNaN(to)) return { error: `Invalid range in '${clause}'` };
@@ -101,7 +135,10 @@ const fileFilter = (filters: readonly string[]): ((f: FileDoc) => boolean) | { e
 
 const fileOrder = (orderby: string): ((a: FileDoc, b: FileDoc) => number) | { error: string } => {
   const keys: { field: "name" | "type" | "size" | "last_modified"; direction: number }[] = [];
-  for (const part of orderby.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of orderby
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     const [field = "", dir = "ASC"] = part.split(/\s+/);
     if (!["name", "type", "size", "last_modified"].includes(field) || !/^(ASC|DESC)$/i.test(dir)) {
       return { error: `Invalid orderby '${part}'` };
@@ -127,7 +164,8 @@ export const operationRoutes = (deps: TransferDeps): Route[] => {
     const found = target(request, caller);
     if (!found.ok) return found.response;
     const requested = request.query.get("path") ?? "/~/";
-    const showHidden = request.query.get("show_hidden") !== "0" && request.query.get("show_hidden") !== "false";
+    const showHidden =
+      request.query.get("show_hidden") !== "0" && request.query.get("show_hidden") !== "false";
     const limitRaw = request.query.get("limit");
     const offsetRaw = request.query.get("offset");
     const limit = limitRaw === null ? LS_MAX : Number(limitRaw);
@@ -163,14 +201,20 @@ export const operationRoutes = (deps: TransferDeps): Route[] => {
     const path = request.query.get("path");
     if (path === null || path === "") return badRequest(request, "path is required");
     const result = await statGlobusPath(rootOf(found.collection), path);
-    return result.ok ? json(200, result.file) : problemResponse(request, "stat", result.reason, path);
+    return result.ok
+      ? json(200, result.file)
+      : problemResponse(request, "stat", result.reason, path);
   };
 
   const mkdir = async (request: SandboxRequest, caller: Caller): Promise<SandboxResponse> => {
     const body = jsonBody(request);
     if (!body.ok) return badRequest(request, "Invalid JSON in request body");
     const parsed = MkdirRequest.safeParse(body.value);
-    if (!parsed.success) return badRequest(request, `Invalid mkdir document: ${parsed.error.issues[0]?.message ?? ""}`);
+    if (!parsed.success)
+      return badRequest(
+        request,
+        `Invalid mkdir document: ${parsed.error.issues[0]?.message ?? ""}`,
+      );
     const found = target(request, caller);
     if (!found.ok) return found.response;
     const result = await mkdirGlobusPath(rootOf(found.collection), parsed.data.path);
@@ -188,12 +232,22 @@ export const operationRoutes = (deps: TransferDeps): Route[] => {
     const body = jsonBody(request);
     if (!body.ok) return badRequest(request, "Invalid JSON in request body");
     const parsed = RenameRequest.safeParse(body.value);
-    if (!parsed.success) return badRequest(request, `Invalid rename document: ${parsed.error.issues[0]?.message ?? ""}`);
+    if (!parsed.success)
+      return badRequest(
+        request,
+        `Invalid rename document: ${parsed.error.issues[0]?.message ?? ""}`,
+      );
     const found = target(request, caller);
     if (!found.ok) return found.response;
     const { old_path, new_path } = parsed.data;
     const result = await renameGlobusPath(rootOf(found.collection), old_path, new_path);
-    if (!result.ok) return problemResponse(request, "rename", result.reason, result.reason === "exists" ? new_path : old_path);
+    if (!result.ok)
+      return problemResponse(
+        request,
+        "rename",
+        result.reason,
+        result.reason === "exists" ? new_path : old_path,
+      );
     return json(200, {
       DATA_TYPE: "result",
       code: "FileRenamed",
@@ -207,6 +261,11 @@ export const operationRoutes = (deps: TransferDeps): Route[] => {
     route("GET", "/v0.10/operation/endpoint/:id/ls", withCaller(deps, ls), FileList),
     route("GET", "/v0.10/operation/endpoint/:id/stat", withCaller(deps, stat), FileDocument),
     route("POST", "/v0.10/operation/endpoint/:id/mkdir", withCaller(deps, mkdir), MkdirResult),
-    route("POST", "/v0.10/operation/endpoint/:id/rename", withCaller(deps, rename), OperationResult),
+    route(
+      "POST",
+      "/v0.10/operation/endpoint/:id/rename",
+      withCaller(deps, rename),
+      OperationResult,
+    ),
   ];
 };

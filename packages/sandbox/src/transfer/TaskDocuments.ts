@@ -11,7 +11,9 @@ export const taskDocument = (task: Task, now: number): Record<string, unknown> =
   const { spec, counters } = task;
   const active = task.status === "ACTIVE" || task.status === "INACTIVE";
   const elapsedSeconds =
-    task.startedAt === undefined ? 0 : Math.max(1, ((task.completionTime ?? now) - task.startedAt) / 1000);
+    task.startedAt === undefined
+      ? 0
+      : Math.max(1, ((task.completionTime ?? now) - task.startedAt) / 1000);
   const transfer = spec.transfer;
   const doc: Record<string, unknown> = {
     DATA_TYPE: "task",

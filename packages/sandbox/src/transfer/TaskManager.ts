@@ -67,7 +67,9 @@ export interface TransferTaskOptions {
   readonly skipSourceErrors: boolean;
   readonly failOnQuotaErrors: boolean;
   readonly deleteDestinationExtra: boolean;
-  readonly filterRules: readonly { method: "include" | "exclude"; name: string; type?: "file" | "dir" }[] | null;
+  readonly filterRules:
+    | readonly { method: "include" | "exclude"; name: string; type?: "file" | "dir" }[]
+    | null;
   readonly checksumAlgorithm: string | undefined;
   readonly items: readonly {
     sourcePath: string;
@@ -195,12 +197,15 @@ export class TaskManager {
   private armDeadline(task: Task): void {
     const delay = Math.max(0, task.spec.deadline - this.ctx.now());
     // setTimeout holds at most ~24.8 days; a later deadline is re-armed when that passes.
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      if (task.status !== "ACTIVE" && task.status !== "INACTIVE") return;
-      if (this.ctx.now() < task.spec.deadline) this.armDeadline(task);
-      else this.stop(task, "deadline");
-    }, Math.min(delay, 2_000_000_000));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        if (task.status !== "ACTIVE" && task.status !== "INACTIVE") return;
+        if (this.ctx.now() < task.spec.deadline) this.armDeadline(task);
+        else this.stop(task, "deadline");
+      },
+      Math.min(delay, 2_000_000_000),
+    );
     timer.unref();
     this.timers.add(timer);
   }
@@ -218,7 +223,10 @@ export class TaskManager {
     task.events.push({ code, description: describe(code), details, isError, time: this.ctx.now() });
   }
 
-  private finish(task: Task, outcome: StopReason | "succeeded" | { code: string; description: string }): void {
+  private finish(
+    task: Task,
+    outcome: StopReason | "succeeded" | { code: string; description: string },
+  ): void {
     const now = this.ctx.now();
     task.controller = undefined;
     if (outcome === "inactive") {
@@ -305,7 +313,11 @@ export class TaskManager {
         }
         if (task.niceStatus !== "OK" && (delta.files_transferred ?? 0) > 0) task.niceStatus = "OK";
       },
-      onSuccessfulTransfer: (t: { source_path: string; destination_path: string; size: number }) => {
+      onSuccessfulTransfer: (t: {
+        source_path: string;
+        destination_path: string;
+        size: number;
+      }) => {
         task.successfulTransfers.push(t);
       },
       onSkippedError: (e: Record<string, unknown>) => {
@@ -414,5 +426,4 @@ const collectionRoot = (c: ResolvedCollection) => ({
 });
 
 /** ISO 8601 with `T` and `+00:00`, as task documents and events carry times. */
-export const isoTime = (ms: number): string =>
-  `${new Date(ms).toISOString().slice(0, 19)}+00:00`;
+export const isoTime = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}+00:00`;

@@ -2,7 +2,7 @@
  * Transfer's error bodies ({code, message, request_id, resource}) and the ones that carry
  * authorization requirements. `resource` never includes `/v0.10`, as real responses show.
  */
-import { json, type JsonResponse, type SandboxRequest } from "../server/Http.ts";
+import { type JsonResponse, json, type SandboxRequest } from "../server/Http.ts";
 
 /** The `resource` Globus echoes: the request path without the API version prefix. */
 export const resourceOf = (request: SandboxRequest): string =>
@@ -22,8 +22,11 @@ export const transferError = (
     headers,
   );
 
-export const badRequest = (request: SandboxRequest, message: string, code = "ClientError.BadRequest") =>
-  transferError(request, 400, code, message);
+export const badRequest = (
+  request: SandboxRequest,
+  message: string,
+  code = "ClientError.BadRequest",
+) => transferError(request, 400, code, message);
 
 export const endpointNotFound = (request: SandboxRequest, id: string) =>
   transferError(request, 404, "EndpointNotFound", `No such endpoint '${id}'`);

@@ -19,7 +19,11 @@ import {
   TransferRequest as WireTransferRequest,
 } from "@transflow/core/globus";
 import type { z } from "zod";
-import { type AccessTokenInfo, type AuthService, TRANSFER_RESOURCE_SERVER } from "../auth/AuthTypes.ts";
+import {
+  type AccessTokenInfo,
+  type AuthService,
+  TRANSFER_RESOURCE_SERVER,
+} from "../auth/AuthTypes.ts";
 import type { ResolvedCollection, SandboxContext } from "../server/Context.ts";
 import {
   bearerToken,
@@ -30,6 +34,7 @@ import {
   type SandboxRequest,
   type SandboxResponse,
 } from "../server/Http.ts";
+import { parseChecksumAlgorithm } from "./Checksum.ts";
 import { endpointDocument, filterScopes, searchCollections } from "./Endpoints.ts";
 import { operationRoutes } from "./Operations.ts";
 import { eventDocuments, markerPage, offsetPage, taskDocument } from "./TaskDocuments.ts";
@@ -49,7 +54,10 @@ export interface Caller {
   readonly bearer: string;
 }
 
-export type Authenticated = (request: SandboxRequest, caller: Caller) => SandboxResponse | Promise<SandboxResponse>;
+export type Authenticated = (
+  request: SandboxRequest,
+  caller: Caller,
+) => SandboxResponse | Promise<SandboxResponse>;
 
 export interface TransferDeps {
   readonly ctx: SandboxContext;
@@ -165,12 +173,17 @@ const describeIssues = (error: z.ZodError): string => {
 };
 
 /** Globus's deadline formats; a bad one is a 400. */
-const parseDeadline = (value: string | undefined, now: number, defaultMs: number): number | undefined => {
+const parseDeadline = (
+  value: string | undefined,
+  now: number,
+  defaultMs: number,
+): number | undefined => {
   if (value === undefined) return now + defaultMs;
   const normalized = value.trim().replace(" ", "T");
-  const withZone = /([zZ]|[+-]\d{2}:?\d{2})$/.test(normalized) || !normalized.includes("T")
-    ? normalized
-    : `${normalized}Z`;
+  const withZone =
+    /([zZ]|[+-]\d{2}:?\d{2})$/.test(normalized) || !normalized.includes("T")
+      ? normalized
+      : `${normalized}Z`;
   const parsed = Date.parse(withZone);
   return Number.isNaN(parsed) ? undefined : parsed;
 };
@@ -225,15 +238,23 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
     kind: "transfer" | "delete",
   ): { ok: true; body: z.output<S> } | { ok: false; response: SandboxResponse } => {
     const parsedJson = jsonBody(request);
-    if (!parsedJson.ok) return { ok: false, response: badRequest(request, "Invalid JSON in request body") };
-    const raw = parsedJson.value as { DATA_TYPE?: unknown; DATA?: unknown; submission_id?: unknown };
+    if (!parsedJson.ok)
+      return { ok: false, response: badRequest(request, "Invalid JSON in request body") };
+    const raw = parsedJson.value as {
+      DATA_TYPE?: unknown;
+      DATA?: unknown;
+      submission_id?: unknown;
+    };
     if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
       return { ok: false, response: badRequest(request, "The request body must be a JSON object") };
     }
     if (raw.DATA_TYPE !== kind) {
       return {
         ok: false,
-        response: badRequest(request, `Expected DATA_TYPE '${kind}', got '${String(raw.DATA_TYPE)}'`),
+        response: badRequest(
+          request,
+          `Expected DATA_TYPE '${kind}', got '${String(raw.DATA_TYPE)}'`,
+        ),
       };
     }
     if (Array.isArray(raw.DATA) && raw.DATA.length === 0) {
@@ -248,7 +269,8 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
       };
     }
     const parsed = schema.safeParse(raw);
-    if (!parsed.success) return { ok: false, response: badRequest(request, describeIssues(parsed.error)) };
+    if (!parsed.success)
+      return { ok: false, response: badRequest(request, describeIssues(parsed.error)) };
     const record = submissions.get(parsed.data.submission_id);
     if (!record || record.ownerId !== caller.token.identityId) {
       return {
@@ -262,7 +284,13 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
     if (record.taskId !== undefined) {
       return {
         ok: false,
-        response: submissionResult(request, kind, "Duplicate", parsed.data.submission_id, record.taskId),
+        response: submissionResult(
+          request,
+          kind,
+          "Duplicate",
+          parsed.data.submission_id,
+          record.taskId,
+        ),
       };
     }
     return { ok: true, body: parsed.data };
@@ -294,12 +322,25 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
     const destination = collectionForData(deps, request, caller, body.destination_endpoint);
     if (!destination.ok) return destination.response;
     for (const [i, item] of body.DATA.entries()) {
-      if (!isAbsoluteGlobusPath(item.source_path)) return badPath(request, `DATA[${i}].source_path`, item.source_path);
+      if (!isAbsoluteGlobusPath(item.source_path))
+        return badPath(request, `DATA[${i}].source_path`, item.source_path);
       if (!isAbsoluteGlobusPath(item.destination_path)) {
         return badPath(request, `DATA[${i}].destination_path`, item.destination_path);
       }
+      if (
+        item.checksum_algorithm !== undefined &&
+        parseChecksumAlgorithm(item.checksum_algorithm) === undefined
+      ) {
+        return badRequest(
+          request,
+          `DATA[${i}]: unsupported checksum_algorithm '${item.checksum_algorithm}'`,
+        );
+      }
       if (item.recursive === true && item.external_checksum !== undefined) {
-        return badRequest(request, `DATA[${i}]: external_checksum cannot be used with a recursive item`);
+        return badRequest(
+          request,
+          `DATA[${i}]: external_checksum cannot be used with a recursive item`,
+        );
       }
     }
     const deadline = parseDeadline(body.deadline, request.now, DAY_MS);
@@ -341,7 +382,9 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
           destinationPath: i.destination_path,
           ...(i.recursive === undefined ? {} : { recursive: i.recursive }),
           ...(i.external_checksum === undefined ? {} : { externalChecksum: i.external_checksum }),
-          ...(i.checksum_algorithm === undefined ? {} : { checksumAlgorithm: i.checksum_algorithm }),
+          ...(i.checksum_algorithm === undefined
+            ? {}
+            : { checksumAlgorithm: i.checksum_algorithm }),
         })),
       },
     });
@@ -435,7 +478,8 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
     return json(200, { DATA_TYPE: "event_list", ...offsetPage(events, offset, limit) });
   };
 
-  const markerOf = (request: SandboxRequest) => intParam(request, "marker", 0, Number.MAX_SAFE_INTEGER);
+  const markerOf = (request: SandboxRequest) =>
+    intParam(request, "marker", 0, Number.MAX_SAFE_INTEGER);
 
   return [
     route(
@@ -488,7 +532,8 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
         const found = ownTask(request, caller);
         if (!found.ok) return found.response;
         const marker = markerOf(request);
-        if (Number.isNaN(marker)) return badRequest(request, "marker must be a non-negative integer");
+        if (Number.isNaN(marker))
+          return badRequest(request, "marker must be a non-negative integer");
         const items = found.task.successfulTransfers.map((t) => ({
           DATA_TYPE: "successful_transfer",
           source_path: t.source_path,
@@ -508,7 +553,8 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
         const found = ownTask(request, caller);
         if (!found.ok) return found.response;
         const marker = markerOf(request);
-        if (Number.isNaN(marker)) return badRequest(request, "marker must be a non-negative integer");
+        if (Number.isNaN(marker))
+          return badRequest(request, "marker must be a non-negative integer");
         return json(200, {
           DATA_TYPE: "skipped_errors",
           ...markerPage(found.task.skippedErrors, marker, SUCCESSFUL_TRANSFERS_PAGE),
@@ -522,7 +568,9 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
       withCaller(deps, (request) => {
         const id = request.params.id ?? "";
         const collection = ctx.collections.get(id);
-        return collection ? json(200, endpointDocument(ctx, collection)) : endpointNotFound(request, id);
+        return collection
+          ? json(200, endpointDocument(ctx, collection))
+          : endpointNotFound(request, id);
       }),
       EndpointDocument,
     ),
@@ -610,9 +658,11 @@ export const parseTaskFilter = (
       case "request_time":
       case "completion_time": {
         const [start = "", end = ""] = values;
-        const from = start === "" ? Number.NEGATIVE_INFINITY : Date.parse(`${start.replace(" ", "T")}Z`);
+        const from =
+          start === "" ? Number.NEGATIVE_INFINITY : Date.parse(`${start.replace(" ", "T")}Z`);
         const to = end === "" ? Number.POSITIVE_INFINITY : Date.parse(`${end.replace(" ", "T")}Z`);
-        if (Number.isNaN(from) || Number.isNaN(to)) return { error: `Invalid time range in '${clause}'` };
+        if (Number.isNaN(from) || Number.isNaN(to))
+          return { error: `Invalid time range in '${clause}'` };
         tests.push((doc) => {
           const at = typeof doc[key] === "string" ? Date.parse(doc[key] as string) : Number.NaN;
           return !Number.isNaN(at) && at >= from && at <= to;
@@ -631,9 +681,13 @@ export const parseOrderBy = (
   orderby: string,
 ): { compare: (a: TaskDoc, b: TaskDoc) => number } | { error: string } => {
   const keys: { field: string; direction: number }[] = [];
-  for (const part of orderby.split(",").map((p) => p.trim()).filter((p) => p.length > 0)) {
+  for (const part of orderby
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
     const [field = "", dir = "ASC"] = part.split(/\s+/);
-    if (!/^[a-z_]+$/.test(field) || !/^(ASC|DESC)$/i.test(dir)) return { error: `Invalid orderby '${part}'` };
+    if (!/^[a-z_]+$/.test(field) || !/^(ASC|DESC)$/i.test(dir))
+      return { error: `Invalid orderby '${part}'` };
     keys.push({ field, direction: dir.toUpperCase() === "DESC" ? -1 : 1 });
   }
   return {

@@ -1,8 +1,8 @@
 import { lstat, mkdir, readdir, readFile, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type DeleteJob, runDelete } from "../../src/transfer/DeleteEngine.ts";
-import { never, put, recorder, tempDir } from "./support.ts";
+import { runDelete } from "../../src/transfer/DeleteEngine.ts";
+import { deleteJob, never, put, recorder, tempDir } from "./support.ts";
 
 const exists = async (path: string): Promise<boolean> => {
   try {
@@ -12,20 +12,6 @@ const exists = async (path: string): Promise<boolean> => {
     return false;
   }
 };
-
-const deleteJob = (
-  root: string,
-  paths: readonly string[],
-  options: Partial<Omit<DeleteJob, "collection" | "items">> = {},
-): DeleteJob => ({
-  collection: { root, home: "/" },
-  items: paths.map((path) => ({ path })),
-  recursive: false,
-  ignoreMissing: false,
-  interpretGlobs: false,
-  retryDelayMs: 1,
-  ...options,
-});
 
 describe("runDelete", () => {
   it("deletes files, and directories only with recursive", async () => {

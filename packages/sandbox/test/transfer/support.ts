@@ -13,6 +13,7 @@ import type {
   TransferHooks,
   TransferJob,
 } from "../../src/transfer/CopyEngine.ts";
+import type { DeleteJob } from "../../src/transfer/DeleteEngine.ts";
 
 const made: string[] = [];
 
@@ -140,5 +141,17 @@ export const transferJob = (
 /** An abort signal that never fires. */
 export const never = (): AbortSignal => new AbortController().signal;
 
-/** Whether permission bits stop this process (they do not for root). */
-export const permissionsApply = typeof process.getuid === "function" && process.getuid() !== 0;
+/** A delete job with Globus's defaults, for the delete engine tests. */
+export const deleteJob = (
+  root: string,
+  paths: readonly string[],
+  options: Partial<Omit<DeleteJob, "collection" | "items">> = {},
+): DeleteJob => ({
+  collection: { root, home: "/" },
+  items: paths.map((path) => ({ path })),
+  recursive: false,
+  ignoreMissing: false,
+  interpretGlobs: false,
+  retryDelayMs: 1,
+  ...options,
+});
