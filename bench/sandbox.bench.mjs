@@ -2,7 +2,7 @@
 // - one 1 GiB file through a transfer task vs `cp` (goal ≥ 0.8× cp's throughput)
 // - 20,000 files of 4 KiB, recursive, vs `cp -r` (goal ≥ 0.5×)
 // - GET task/<id> with 16 concurrent keep-alive clients (goal ≥ 2,000 requests/s)
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -81,12 +81,17 @@ const runTransfer = async (info, token, source, destination, items) => {
   }
 };
 
-const timeCp = (args) => {
-  const started = process.hrtime.bigint();
-  const result = spawnSync("cp", args);
-  if (result.status !== 0) throw new Error(`cp failed: ${result.stderr}`);
-  return Number(process.hrtime.bigint() - started) / 1e6;
-};
+/** Times `cp` without blocking this process (a blocked process would sit on dead keep-alive sockets). */
+const timeCp = (args) =>
+  new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn("cp", args, { stdio: "ignore" });
+    child.on("exit", (code) =>
+      code === 0
+        ? resolve(Number(process.hrtime.bigint() - started) / 1e6)
+        : reject(new Error(`cp exited ${code}`)),
+    );
+  });
 
 const loadTest = async (url, headers, concurrency, seconds) => {
   let count = 0;
@@ -115,31 +120,14 @@ export const run = async () => {
       (c) => c.entityType === "GCSv5_mapped_collection" && !c.highAssurance,
     );
     const guest = info.collections.find((c) => c.entityType === "GCSv5_guest_collection");
-    const token = await tokenFor(
-      info,
-      `${TRANSFER_ALL}[*https://auth.globus.org/scopes/${mapped.id}/data_access]`,
-    );
-    const scratch = join(dir, "cp");
-    mkdirSync(scratch, { recursive: true });
-
+    // Test data first: writing it blocks this process, which must not sit on idle keep-alive
+    // connections meanwhile (the server closes them and fetch would reuse a dead one).
     // 1 GiB, written once in 64 MiB pieces of random data (incompressible).
     const big = join(mapped.localRoot, "bench", "big.bin");
     mkdirSync(join(mapped.localRoot, "bench"), { recursive: true });
     writeFileSync(big, "");
     const piece = randomBytes(64 * 1024 * 1024);
     for (let i = 0; i < 16; i++) writeFileSync(big, piece, { flag: "a" });
-    const bigRuns = { sandbox: [], cp: [] };
-    for (let i = 0; i < 3; i++) {
-      rmSync(join(guest.localRoot, "big"), { recursive: true, force: true });
-      rmSync(join(scratch, "big.bin"), { force: true });
-      bigRuns.cp.push(timeCp([big, join(scratch, "big.bin")]));
-      bigRuns.sandbox.push(
-        await runTransfer(info, token, mapped.id, guest.id, [
-          { source_path: "/bench/big.bin", destination_path: `/big/run-${i}.bin` },
-        ]),
-      );
-    }
-
     // 20,000 files of 4 KiB in 20 folders.
     const tree = join(mapped.localRoot, "bench", "tree");
     const small = randomBytes(4096);
@@ -147,11 +135,30 @@ export const run = async () => {
       mkdirSync(join(tree, `d${d}`), { recursive: true });
       for (let f = 0; f < 1000; f++) writeFileSync(join(tree, `d${d}`, `f${f}.dat`), small);
     }
+    const token = await tokenFor(
+      info,
+      `${TRANSFER_ALL}[*https://auth.globus.org/scopes/${mapped.id}/data_access]`,
+    );
+    const scratch = join(dir, "cp");
+    mkdirSync(scratch, { recursive: true });
+
+    const bigRuns = { sandbox: [], cp: [] };
+    for (let i = 0; i < 3; i++) {
+      rmSync(join(guest.localRoot, "big"), { recursive: true, force: true });
+      rmSync(join(scratch, "big.bin"), { force: true });
+      bigRuns.cp.push(await timeCp([big, join(scratch, "big.bin")]));
+      bigRuns.sandbox.push(
+        await runTransfer(info, token, mapped.id, guest.id, [
+          { source_path: "/bench/big.bin", destination_path: `/big/run-${i}.bin` },
+        ]),
+      );
+    }
+
     const treeRuns = { sandbox: [], cp: [] };
     for (let i = 0; i < 3; i++) {
       rmSync(join(guest.localRoot, "tree"), { recursive: true, force: true });
       rmSync(join(scratch, "tree"), { recursive: true, force: true });
-      treeRuns.cp.push(timeCp(["-r", tree, join(scratch, "tree")]));
+      treeRuns.cp.push(await timeCp(["-r", tree, join(scratch, "tree")]));
       treeRuns.sandbox.push(
         await runTransfer(info, token, mapped.id, guest.id, [
           { source_path: "/bench/tree/", destination_path: "/tree/", recursive: true },
