@@ -77,7 +77,9 @@ export const adminRoutes = (deps: AdminDeps): Route[] => {
       requestCounts.clear();
       return json(200, { reset: true });
     }),
-    route("GET", "/faults", () => json(200, { faults: faults.list() })),
+    route("GET", "/faults", () =>
+      json(200, { faults: faults.list().map(({ pattern: _pattern, ...rule }) => rule) }),
+    ),
     route("POST", "/faults", (request) => {
       const parsed = parseBody(request, FaultRuleConfig);
       if (!parsed.ok) return parsed.response;

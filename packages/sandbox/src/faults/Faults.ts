@@ -7,6 +7,7 @@ import type { FaultRuleConfig, TaskFaultConfig } from "../config/SandboxConfig.t
 
 export interface FaultRule extends FaultRuleConfig {
   readonly id: number;
+  readonly pattern: RegExp;
   /** Requests this rule matched and acted on. */
   hits: number;
 }
@@ -60,7 +61,12 @@ export class Faults {
   }
 
   add(rule: FaultRuleConfig): FaultRule {
-    const added: FaultRule = { ...rule, id: this.nextId++, hits: 0 };
+    const added: FaultRule = {
+      ...rule,
+      id: this.nextId++,
+      pattern: pathPattern(rule.path),
+      hits: 0,
+    };
     this.rules.push(added);
     return added;
   }
@@ -104,7 +110,7 @@ export class Faults {
   decide(method: string, path: string): FaultDecision {
     for (const rule of this.rules) {
       if (rule.method !== "*" && rule.method.toUpperCase() !== method.toUpperCase()) continue;
-      if (!pathPattern(rule.path).test(path)) continue;
+      if (!rule.pattern.test(path)) continue;
       if (rule.times !== undefined && rule.hits >= rule.times) continue;
       if (rule.probability !== undefined && this.random() >= rule.probability) continue;
       rule.hits++;

@@ -73,6 +73,17 @@ export const route = (
   response?: z.ZodType,
 ): Route => ({ method, pattern, handler, ...(response ? { response } : {}) });
 
+const splitPatterns = new Map<string, readonly string[]>();
+/** A pattern's segments, split once: matching runs on every request. */
+const patternParts = (pattern: string): readonly string[] => {
+  let parts = splitPatterns.get(pattern);
+  if (parts === undefined) {
+    parts = pattern.split("/").filter((s) => s.length > 0);
+    splitPatterns.set(pattern, parts);
+  }
+  return parts;
+};
+
 /** Finds the route for a method and path, and the `:name` captures. */
 export const matchRoute = (
   routes: readonly Route[],
@@ -82,7 +93,7 @@ export const matchRoute = (
   const segments = path.split("/").filter((s) => s.length > 0);
   let pathMatched = false;
   for (const candidate of routes) {
-    const parts = candidate.pattern.split("/").filter((s) => s.length > 0);
+    const parts = patternParts(candidate.pattern);
     if (parts.length !== segments.length) continue;
     const params: Record<string, string> = {};
     let ok = true;
