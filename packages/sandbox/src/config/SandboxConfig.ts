@@ -2,6 +2,7 @@
  * The sandbox's configuration: clients, the user identity, collections (each a local folder),
  * token lifetimes, queueing and fault rules. One zod schema; the shipped default needs no edits.
  */
+import { entityTypes } from "@transflow/core/globus";
 import { z } from "zod";
 
 const Uuid = z.uuid();
@@ -27,16 +28,6 @@ export const IdentityConfig = z.strictObject({
   identityProviderDisplayName: z.string().default("Sandbox IdP"),
 });
 export type IdentityConfig = z.output<typeof IdentityConfig>;
-
-export const entityTypes = [
-  "GCSv5_mapped_collection",
-  "GCSv5_guest_collection",
-  "GCSv5_endpoint",
-  "GCP_mapped_collection",
-  "GCP_guest_collection",
-  "GCSv4_host",
-  "GCSv4_share",
-] as const;
 
 export const CollectionConfig = z.strictObject({
   id: Uuid,

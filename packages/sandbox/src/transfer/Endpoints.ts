@@ -152,18 +152,6 @@ const searchableWords = (c: ResolvedCollection): string[] =>
 /** Rough English stemming, as Globus's search does: enough that "collections" finds "collection". */
 const stem = (word: string): string => word.replace(/(ies|es|s)$/, "");
 
-export const filterScopes = [
-  "all",
-  "my-endpoints",
-  "my-gcp-endpoints",
-  "recently-used",
-  "in-use",
-  "shared-by-me",
-  "shared-with-me",
-  "hide-no-permissions",
-  "administered-by-me",
-] as const;
-
 export interface SearchQuery {
   readonly fulltext: string | undefined;
   readonly scope: string;

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import type { AuthService } from "../auth/AuthTypes.ts";
 import type { ResolvedCollection, SandboxContext } from "../server/Context.ts";
-import { runTransfer, type TransferJob } from "./CopyEngine.ts";
+import { type Counters as EngineCounters, runTransfer, type TransferJob } from "./CopyEngine.ts";
 import { runDelete } from "./DeleteEngine.ts";
 
 export type TaskType = "TRANSFER" | "DELETE";
@@ -20,23 +20,10 @@ export interface TaskEvent {
   readonly time: number;
 }
 
-export interface Counters {
-  files: number;
-  directories: number;
-  symlinks: number;
-  files_skipped: number;
-  files_transferred: number;
-  bytes_transferred: number;
-  bytes_checksummed: number;
-  faults: number;
-  subtasks_total: number;
-  subtasks_pending: number;
-  subtasks_retrying: number;
-  subtasks_succeeded: number;
-  subtasks_failed: number;
+/** The engines' counters plus the two only the task manager moves (cancel, deadline). */
+export interface Counters extends EngineCounters {
   subtasks_canceled: number;
   subtasks_expired: number;
-  subtasks_skipped_errors: number;
 }
 
 const zeroCounters = (): Counters => ({

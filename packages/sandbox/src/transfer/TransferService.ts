@@ -9,6 +9,7 @@ import {
   EndpointDocument,
   EndpointList,
   EventList,
+  filterScopes,
   SkippedErrors,
   SubmissionId,
   SubmissionResult,
@@ -35,7 +36,7 @@ import {
   type SandboxResponse,
 } from "../server/Http.ts";
 import { parseChecksumAlgorithm } from "./Checksum.ts";
-import { endpointDocument, filterScopes, searchCollections } from "./Endpoints.ts";
+import { endpointDocument, searchCollections } from "./Endpoints.ts";
 import { operationRoutes } from "./Operations.ts";
 import { eventDocuments, markerPage, offsetPage, taskDocument } from "./TaskDocuments.ts";
 import { needsDataAccess, type Task, type TaskManager, type TaskSpec } from "./TaskManager.ts";
@@ -66,6 +67,7 @@ export interface TransferDeps {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Page size of marker-paged lists. */
 const SUCCESSFUL_TRANSFERS_PAGE = 1000;
 
 /** 401 as Transfer sends it (the JS SDK keys session handling off code `AuthenticationFailed`). */
@@ -481,6 +483,20 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
   const markerOf = (request: SandboxRequest) =>
     intParam(request, "marker", 0, Number.MAX_SAFE_INTEGER);
 
+  /** A task's marker-paged list (`successful_transfers`, `skipped_errors`). */
+  const markerList =
+    (dataType: string, itemsOf: (task: Task) => readonly unknown[]): Authenticated =>
+    (request, caller) => {
+      const found = ownTask(request, caller);
+      if (!found.ok) return found.response;
+      const marker = markerOf(request);
+      if (Number.isNaN(marker)) return badRequest(request, "marker must be a non-negative integer");
+      return json(200, {
+        DATA_TYPE: dataType,
+        ...markerPage(itemsOf(found.task), marker, SUCCESSFUL_TRANSFERS_PAGE),
+      });
+    };
+
   return [
     route(
       "GET",
@@ -528,38 +544,25 @@ export const transferRoutes = (deps: TransferDeps): Route[] => {
     route(
       "GET",
       "/v0.10/task/:id/successful_transfers",
-      withCaller(deps, (request, caller) => {
-        const found = ownTask(request, caller);
-        if (!found.ok) return found.response;
-        const marker = markerOf(request);
-        if (Number.isNaN(marker))
-          return badRequest(request, "marker must be a non-negative integer");
-        const items = found.task.successfulTransfers.map((t) => ({
-          DATA_TYPE: "successful_transfer",
-          source_path: t.source_path,
-          destination_path: t.destination_path,
-        }));
-        return json(200, {
-          DATA_TYPE: "successful_transfers",
-          ...markerPage(items, marker, SUCCESSFUL_TRANSFERS_PAGE),
-        });
-      }),
+      withCaller(
+        deps,
+        markerList("successful_transfers", (task) =>
+          task.successfulTransfers.map((t) => ({
+            DATA_TYPE: "successful_transfer",
+            source_path: t.source_path,
+            destination_path: t.destination_path,
+          })),
+        ),
+      ),
       SuccessfulTransfers,
     ),
     route(
       "GET",
       "/v0.10/task/:id/skipped_errors",
-      withCaller(deps, (request, caller) => {
-        const found = ownTask(request, caller);
-        if (!found.ok) return found.response;
-        const marker = markerOf(request);
-        if (Number.isNaN(marker))
-          return badRequest(request, "marker must be a non-negative integer");
-        return json(200, {
-          DATA_TYPE: "skipped_errors",
-          ...markerPage(found.task.skippedErrors, marker, SUCCESSFUL_TRANSFERS_PAGE),
-        });
-      }),
+      withCaller(
+        deps,
+        markerList("skipped_errors", (task) => task.skippedErrors),
+      ),
       SkippedErrors,
     ),
     route(
