@@ -12,6 +12,66 @@ export {
   makeWarning,
 } from "./diagnostics/Diagnostic.ts";
 export { closestMatch, suggestion } from "./diagnostics/DidYouMean.ts";
+export type { CollectionLookups, GrantedConsents } from "./plan/Consents.ts";
+export { consentCommand, needsDataAccess, requiredScope } from "./plan/Consents.ts";
+export type {
+  BatchDocument,
+  DeleteDocument,
+  DocumentContext,
+  StepHead,
+  TransferDocument,
+} from "./plan/Documents.ts";
+export {
+  batchDocument,
+  deleteDocument,
+  expectedFingerprint,
+  isRelativeDeadline,
+  mkdirDocument,
+  resolveDeadline,
+  transferDocument,
+  transferItemDocument,
+} from "./plan/Documents.ts";
+export type {
+  BatchSummary,
+  FactSource,
+  ItemsJson,
+  Plan,
+  PlanBatch,
+  PlanBatchDocument,
+  PlanCollection,
+  PlanConsents,
+  PlanDeleteOptions,
+  PlanDeleteStep,
+  PlanDocument,
+  PlanIdentity,
+  PlanLimits,
+  PlanMkdirStep,
+  PlanStep,
+  PlanStepDocument,
+  PlanTransferItem,
+  PlanTransferOptions,
+  PlanTransferStep,
+  RequiredConsent,
+  SessionRequirement,
+} from "./plan/Plan.ts";
+export {
+  BATCH_FINGERPRINT_FORMAT,
+  batchItems,
+  batchSummary,
+  DEFAULT_MAX_BATCH_BYTES,
+  DEFAULT_MAX_ITEMS_PER_BATCH,
+  GLOBUS_MAX_ACTIVE_TASKS,
+  GLOBUS_MAX_PENDING_TASKS,
+  ITEM_OVERHEAD_BYTES,
+  PLAN_FORMAT,
+  planDocument,
+} from "./plan/Plan.ts";
+export type { ParsePlanResult } from "./plan/PlanJson.ts";
+export { canonicalJson, parsePlanJson, planJson, planJsonChunks } from "./plan/PlanJson.ts";
+export type { PlanBuilder, PlanFacts, PlanOptions, PlanResult } from "./plan/Planner.ts";
+export { makePlanBuilder, planWorkflow } from "./plan/Planner.ts";
+export type { Sha256 } from "./plan/Sha256.ts";
+export { makeSha256, sha256Hex } from "./plan/Sha256.ts";
 export type { ParseScopesResult, Scope, ScopeParseFailure } from "./scope/Scope.ts";
 export {
   dataAccessScope,
