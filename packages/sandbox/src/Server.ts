@@ -17,6 +17,7 @@ import { Faults, faultBody } from "./faults/Faults.ts";
 import { RateLimiter } from "./faults/RateLimit.ts";
 import { makeContext, type ResolvedCollection, type SandboxContext } from "./server/Context.ts";
 import {
+  bearerToken,
   json,
   makeRequestId,
   matchRoute,
@@ -27,6 +28,7 @@ import {
 } from "./server/Http.ts";
 import { resolveCollectionPath } from "./storage/CollectionFs.ts";
 import { TaskManager } from "./transfer/TaskManager.ts";
+import { resourceOf } from "./transfer/TransferErrors.ts";
 import { transferRoutes } from "./transfer/TransferService.ts";
 
 /** Requests larger than this are refused: a transfer document of ~1M items fits. */
@@ -115,7 +117,7 @@ const notFound = (request: SandboxRequest): SandboxResponse =>
         code: "ClientError.NotFound",
         message: `No such resource ${request.path}`,
         request_id: request.requestId,
-        resource: request.path.replace(/^\/v0\.10(?=\/)/, ""),
+        resource: resourceOf(request),
       });
 
 const send = (res: ServerResponse, response: SandboxResponse): void => {
@@ -290,7 +292,7 @@ export const startSandbox = async (
             res,
             json(
               decision.status,
-              faultBody(decision.status, requestId, located.path.replace(/^\/v0\.10(?=\/)/, "")),
+              faultBody(decision.status, requestId, resourceOf(request)),
               headers,
             ),
           );
@@ -303,9 +305,7 @@ export const startSandbox = async (
           await new Promise((resolve) => setTimeout(resolve, decision.ms));
           break;
         case "expireToken": {
-          const header = req.headers.authorization;
-          const token =
-            typeof header === "string" ? /^Bearer\s+(\S+)/i.exec(header)?.[1] : undefined;
+          const token = bearerToken(request);
           if (token) auth.expireAccessToken(token);
           break;
         }
@@ -313,8 +313,7 @@ export const startSandbox = async (
           break;
       }
       if (limiter) {
-        const header = req.headers.authorization;
-        const token = typeof header === "string" ? /^Bearer\s+(\S+)/i.exec(header)?.[1] : undefined;
+        const token = bearerToken(request);
         const check = token ? auth.checkAccessToken(token, request.now) : undefined;
         const key =
           check?.status === "active"
@@ -324,7 +323,7 @@ export const startSandbox = async (
         if (wait > 0) {
           send(
             res,
-            json(429, faultBody(429, requestId, located.path.replace(/^\/v0\.10(?=\/)/, "")), {
+            json(429, faultBody(429, requestId, resourceOf(request)), {
               "retry-after": String(wait),
             }),
           );

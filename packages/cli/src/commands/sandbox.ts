@@ -4,6 +4,7 @@
  */
 import { rename, writeFile } from "node:fs/promises";
 import {
+  defaultConfig,
   readSandboxConfigFile,
   SandboxConfigError,
   type SandboxConfigInput,
@@ -36,7 +37,6 @@ export const sandboxCommand = async (io: Io, options: SandboxCommandOptions): Pr
       throw error;
     }
   }
-  const { defaultConfig } = await import("@transflow/sandbox");
   const base = config ?? defaultConfig;
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   try {

@@ -216,6 +216,18 @@ interface StepState {
   readonly finish: () => PlanStep;
 }
 
+/** The mutable counts a step's state starts with (transfer and delete steps alike). */
+const freshCounts = () => ({
+  fed: false,
+  lines: 0,
+  recursiveItems: 0,
+  duplicates: 0,
+  firstDuplicateOrigin: 0,
+  lineErrors: 0,
+  conflicts: 0,
+  diagnostics: [] as Diagnostic[],
+});
+
 /**
  * Starts a plan. Feed each `itemsFrom` file's lines with `addBatchLines`, then call `finish`.
  * The workflow must be one `checkWorkflow` accepted (no cycles, every alias declared).
@@ -350,14 +362,7 @@ export const makePlanBuilder = (
       index,
       step,
       batchFile: from === undefined ? undefined : typeof from === "string" ? from : from.path,
-      fed: false,
-      lines: 0,
-      recursiveItems: 0,
-      duplicates: 0,
-      firstDuplicateOrigin: 0,
-      lineErrors: 0,
-      conflicts: 0,
-      diagnostics: [],
+      ...freshCounts(),
       addLine: (line) => {
         state.lines++;
         const parsed = parse(line);
@@ -462,14 +467,7 @@ export const makePlanBuilder = (
       index,
       step,
       batchFile,
-      fed: false,
-      lines: 0,
-      recursiveItems: 0,
-      duplicates: 0,
-      firstDuplicateOrigin: 0,
-      lineErrors: 0,
-      conflicts: 0,
-      diagnostics: [],
+      ...freshCounts(),
       addLine: (line) => {
         state.lines++;
         const parsed = parse(line);
