@@ -299,6 +299,22 @@ describe("transflow validate", () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
+  it("stops quietly when its reader goes away (transflow schema | head -1)", async () => {
+    const { spawn } = await import("node:child_process");
+    const { binPath } = await import("./support/cli.ts");
+    const child = spawn(process.execPath, [binPath, "schema"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (c: string) => {
+      stderr += c;
+    });
+    child.stdout.destroy();
+    const code = await new Promise((resolve) => child.on("close", resolve));
+    expect(stderr).not.toContain("EPIPE");
+    expect(code).toBe(0);
+  });
+
   it("prints the JSON Schema", async () => {
     const result = await runCli(["schema"]);
     expect(result.code).toBe(0);

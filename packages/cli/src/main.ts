@@ -22,7 +22,17 @@ const version = (): string => {
   return "0.0.0";
 };
 
+/** `transflow … | head`: the reader went away, which is not an error worth a stack trace. */
+const quietOnClosedPipe = (stream: NodeJS.WriteStream): void => {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+};
+
 const main = async (): Promise<void> => {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
   const io = processIo();
   let exitCode: number = ExitCode.ok;
   const program = makeProgram(io, version(), (code) => {
