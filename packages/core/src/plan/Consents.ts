@@ -389,13 +389,15 @@ export const planConsents = (
     required.push({ scope, parent: TRANSFER_ALL_SCOPE, collections: aliases });
     check(scope, transferScopeWithDataAccess([id]));
   }
+  const checked = granted !== undefined;
   return {
     consents: {
       scope: serializeScope(requiredScope(collections)),
       required,
-      granted: grantedScopes,
-      missing,
-      ...(missing.length === 0 ? {} : { command }),
+      checked,
+      granted: checked ? grantedScopes : [],
+      missing: checked ? missing : [],
+      ...(checked && missing.length === 0 ? {} : { command }),
       sessions,
     },
     diagnostics,

@@ -112,11 +112,20 @@ export interface PlanConsents {
   readonly scope: string;
   /** Every consent of that tree, the root first. */
   readonly required: readonly RequiredConsent[];
+  /**
+   * Whether `granted` and `missing` were worked out: false when the planner was told nothing about
+   * tokens (`PlanFacts.granted` absent, e.g. `plan --offline` before any login), and then both
+   * are empty: nothing is known either way.
+   */
+  readonly checked: boolean;
   /** `scope` of each required consent the stored tokens already carry. */
   readonly granted: readonly string[];
   /** `scope` of each required consent they lack. */
   readonly missing: readonly string[];
-  /** The command that grants the missing ones (`transflow consent <workflow>`); absent when none are missing. */
+  /**
+   * The command that grants the missing ones (`transflow consent <workflow>`); absent when the
+   * check found nothing missing.
+   */
   readonly command?: string;
   /** Session requirements of the collections the steps touch (high assurance, policies). */
   readonly sessions: readonly SessionRequirement[];

@@ -231,6 +231,7 @@ const ConsentsSchema = z.strictObject({
       collections: Strings.optional(),
     }),
   ),
+  checked: z.boolean(),
   granted: Strings,
   missing: Strings,
   command: z.string().optional(),

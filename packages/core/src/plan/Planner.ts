@@ -70,7 +70,10 @@ import { sha256Hex } from "./Sha256.ts";
 export interface PlanFacts {
   /** Looked-up endpoint documents, and ids Globus does not know. Absent: nothing looked up. */
   readonly collections?: CollectionLookups;
-  /** The scopes the stored tokens carry. Absent: not logged in (nothing granted). */
+  /**
+   * The scopes the tokens carry; `{ scopes: [] }` when not logged in (nothing granted). Absent:
+   * not known (no check: `consents.checked` is false).
+   */
   readonly granted?: GrantedConsents;
 }
 

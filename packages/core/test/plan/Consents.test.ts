@@ -335,14 +335,25 @@ describe("granted and missing consents", () => {
   });
 
   it("not logged in: everything is missing, with the command that grants it", () => {
-    const consents = plan(workflow, lookedUp(MAPPED)).plan?.consents;
+    const consents = plan(workflow, facts([])).plan?.consents;
+    expect(consents?.checked).toBe(true);
     expect(consents?.granted).toEqual([]);
     expect(consents?.missing).toEqual([TRANSFER_ALL, dataAccess(MAPPED.id)]);
     expect(consents?.command).toBe("transflow consent wf.yaml");
   });
 
+  it("nothing known about tokens: unchecked, nothing claimed granted or missing", () => {
+    const consents = plan(workflow, lookedUp(MAPPED)).plan?.consents;
+    expect(consents?.checked).toBe(false);
+    expect(consents?.granted).toEqual([]);
+    expect(consents?.missing).toEqual([]);
+    expect(consents?.scope).toBe(`${TRANSFER_ALL}[*${dataAccess(MAPPED.id)}]`);
+    expect(consents?.command).toBe("transflow consent wf.yaml");
+  });
+
   it("Transfer all without data_access: only the data_access consent is missing", () => {
     const consents = plan(workflow, facts([TRANSFER_ALL])).plan?.consents;
+    expect(consents?.checked).toBe(true);
     expect(consents?.granted).toEqual([TRANSFER_ALL]);
     expect(consents?.missing).toEqual([dataAccess(MAPPED.id)]);
   });
