@@ -12,6 +12,7 @@ import {
   makeError,
   makeWarning,
 } from "../diagnostics/Diagnostic.ts";
+import { serializeScope } from "../scope/Scope.ts";
 import {
   type BatchLineParser,
   type BatchTransferItem,
@@ -48,6 +49,7 @@ import {
   consentCommand,
   type GrantedConsents,
   planConsents,
+  requiredScope,
   resolveCollections,
 } from "./Consents.ts";
 import { deleteBatchFingerprint, mkdirFingerprint, transferBatchFingerprint } from "./Documents.ts";
@@ -199,6 +201,35 @@ const stepUses = (step: Step, index: number): [string, DataPath][] => {
   if (step.delete) return [[step.delete.collection, ["steps", index, "delete", "collection"]]];
   if (step.mkdir) return [[step.mkdir.collection, ["steps", index, "mkdir", "collection"]]];
   return [];
+};
+
+/** Each collection alias a step uses, with where it is first used. */
+const collectionUses = (workflow: Workflow): Map<string, DataPath> => {
+  const uses = new Map<string, DataPath>();
+  workflow.steps.forEach((step, i) => {
+    for (const [alias, at] of stepUses(step, i)) if (!uses.has(alias)) uses.set(alias, at);
+  });
+  return uses;
+};
+
+/**
+ * The scope string a run of `workflow` requests, from the same facts `planWorkflow` would use,
+ * without reading its items: a client identity asks Globus Auth for it before planning, so the
+ * plan can say what was granted.
+ */
+export const workflowScope = (
+  workflow: Workflow,
+  lookups: CollectionLookups,
+  identity: PlanIdentity = "user",
+): string => {
+  const resolved = resolveCollections(
+    workflow,
+    lookups,
+    collectionUses(workflow),
+    identity,
+    pathOnlyLocator(""),
+  );
+  return serializeScope(requiredScope(resolved.collections));
 };
 
 /** One step being planned. */
@@ -634,10 +665,7 @@ export const makePlanBuilder = (
     }
 
     // Collections and consents.
-    const uses = new Map<string, DataPath>();
-    workflow.steps.forEach((step, i) => {
-      for (const [alias, at] of stepUses(step, i)) if (!uses.has(alias)) uses.set(alias, at);
-    });
+    const uses = collectionUses(workflow);
     const who = options.identity ?? "user";
     const resolved = resolveCollections(workflow, facts.collections ?? {}, uses, who, locate);
     diagnostics.push(...resolved.diagnostics);

@@ -10,7 +10,12 @@ import type { Diagnostic } from "../../src/diagnostics/Diagnostic.ts";
 import { EndpointDocument } from "../../src/globus/Transfer.ts";
 import { needsDataAccess } from "../../src/plan/Consents.ts";
 import type { Plan } from "../../src/plan/Plan.ts";
-import { type PlanFacts, type PlanOptions, planWorkflow } from "../../src/plan/Planner.ts";
+import {
+  type PlanFacts,
+  type PlanOptions,
+  planWorkflow,
+  workflowScope,
+} from "../../src/plan/Planner.ts";
 import { type Workflow, WorkflowSchema } from "../../src/workflow/WorkflowSchema.ts";
 
 const FIXTURES = new URL("../../../../../shared/fixtures/globus/transfer/", import.meta.url);
@@ -340,6 +345,18 @@ describe("granted and missing consents", () => {
     expect(consents?.granted).toEqual([]);
     expect(consents?.missing).toEqual([TRANSFER_ALL, dataAccess(MAPPED.id)]);
     expect(consents?.command).toBe("transflow consent wf.yaml");
+  });
+
+  it("workflowScope gives the scope the plan asks for, without planning the items", () => {
+    for (const document of [MAPPED, GUEST]) {
+      const wf = copyFrom({ id: document.id });
+      const lookups = { documents: [document] };
+      expect(workflowScope(wf, lookups)).toBe(
+        plan(wf, { collections: lookups }).plan?.consents.scope,
+      );
+    }
+    expect(workflowScope(workflow, { documents: [MAPPED] })).toContain(dataAccess(MAPPED.id));
+    expect(workflowScope(copyFrom({ id: GUEST.id }), { documents: [GUEST] })).toBe(TRANSFER_ALL);
   });
 
   it("nothing known about tokens: unchecked, nothing claimed granted or missing", () => {

@@ -2,10 +2,8 @@
  * `validate` end to end for one file: load it, check it with core, then stream each `itemsFrom`
  * batch file through core's line parser, line by line, so a million-line file costs no memory.
  */
-import { dirname, isAbsolute, resolve } from "node:path";
 import {
   type BatchFileRef,
-  checkWorkflow,
   type Diagnostic,
   hasErrors,
   type InputValue,
@@ -16,16 +14,18 @@ import {
   transferItemsProblems,
   type Workflow,
 } from "@transflow/core";
-import { readLines, TextFileError } from "./LineReader.ts";
-import { type LoadedWorkflowFile, loadWorkflowFile, type WorkflowFormat } from "./WorkflowFiles.ts";
+import { streamBatchFile } from "./BatchFiles.ts";
+import {
+  type PreparedWorkflow,
+  type PrepareOptions,
+  prepareWorkflowFile,
+} from "./PrepareWorkflow.ts";
+import type { WorkflowFormat } from "./WorkflowFiles.ts";
 
 /** A batch file with thousands of bad lines is reported by its first few. */
 export const MAX_DIAGNOSTICS_PER_BATCH_FILE = 20;
 
-export interface ValidateOptions {
-  readonly inputs?: Readonly<Record<string, InputValue>>;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-}
+export type ValidateOptions = PrepareOptions;
 
 export interface ValidationSummary {
   readonly steps: number;
@@ -49,16 +49,12 @@ interface BatchCounts {
   recursiveItems: number;
 }
 
-const batchFilePath = (workflowFile: string, ref: BatchFileRef): string =>
-  isAbsolute(ref.path) ? ref.path : resolve(dirname(workflowFile), ref.path);
-
 /** Streams one batch file and checks every line; returns the counts and the diagnostics. */
 const checkBatchFile = async (
-  loaded: LoadedWorkflowFile,
+  prepared: PreparedWorkflow,
   workflow: Workflow,
   ref: BatchFileRef,
 ): Promise<{ counts: BatchCounts; diagnostics: Diagnostic[] }> => {
-  const file = batchFilePath(loaded.file, ref);
   const shown = ref.path;
   const counts: BatchCounts = { items: 0, recursiveItems: 0 };
   const diagnostics: Diagnostic[] = [];
@@ -79,56 +75,38 @@ const checkBatchFile = async (
     ref.prefix === undefined ? {} : { prefix: ref.prefix },
   );
   let lineNumber = 0;
-  try {
-    for await (const lines of readLines(file)) {
-      for (const line of lines) {
-        lineNumber++;
-        if (ref.kind === "delete") {
-          const parsed = parseDeleteLine(line);
-          if (parsed.kind === "error") report(lineNumber, parsed.column, parsed.message);
-          else if (parsed.kind === "item") counts.items++;
-          continue;
-        }
-        const parsed = parseTransferLine(line);
-        if (parsed.kind === "error") {
-          report(lineNumber, parsed.column, parsed.message);
-        } else if (parsed.kind === "item") {
-          counts.items++;
-          const item = parsed.item;
-          if (item.recursive === true) counts.recursiveItems++;
-          if (transfer) {
-            const problem = transferItemProblem(workflow, transfer, {
-              source: item.sourcePath,
-              destination: item.destinationPath,
-              ...(item.recursive === undefined ? {} : { recursive: item.recursive }),
-              ...(item.externalChecksum === undefined
-                ? {}
-                : { externalChecksum: item.externalChecksum }),
-            });
-            if (problem) report(lineNumber, 1, problem);
-          }
+  const unreadable = await streamBatchFile(prepared.file, ref, prepared.locate, (lines) => {
+    for (const line of lines) {
+      lineNumber++;
+      if (ref.kind === "delete") {
+        const parsed = parseDeleteLine(line);
+        if (parsed.kind === "error") report(lineNumber, parsed.column, parsed.message);
+        else if (parsed.kind === "item") counts.items++;
+        continue;
+      }
+      const parsed = parseTransferLine(line);
+      if (parsed.kind === "error") {
+        report(lineNumber, parsed.column, parsed.message);
+      } else if (parsed.kind === "item") {
+        counts.items++;
+        const item = parsed.item;
+        if (item.recursive === true) counts.recursiveItems++;
+        if (transfer) {
+          const problem = transferItemProblem(workflow, transfer, {
+            source: item.sourcePath,
+            destination: item.destinationPath,
+            ...(item.recursive === undefined ? {} : { recursive: item.recursive }),
+            ...(item.externalChecksum === undefined
+              ? {}
+              : { externalChecksum: item.externalChecksum }),
+          });
+          if (problem) report(lineNumber, 1, problem);
         }
       }
     }
-  } catch (error) {
-    const reason =
-      error instanceof TextFileError
-        ? error.message
-        : (error as { code?: string }).code === "ENOENT"
-          ? "no such file"
-          : (error as { code?: string }).code === "EISDIR"
-            ? "this is a directory, not a file"
-            : error instanceof Error
-              ? error.message
-              : String(error);
-    diagnostics.push(
-      makeError(
-        "batch-file",
-        `cannot read the batch file ${shown} (${file}): ${reason}`,
-        loaded.locate(ref.at),
-        "itemsFrom is relative to the workflow file",
-      ),
-    );
+  });
+  if (unreadable) {
+    diagnostics.push(unreadable);
     return { counts, diagnostics };
   }
   if (problems > MAX_DIAGNOSTICS_PER_BATCH_FILE) {
@@ -148,33 +126,18 @@ export const validateWorkflowFile = async (
   file: string,
   options: ValidateOptions = {},
 ): Promise<ValidationReport> => {
-  const loaded = await loadWorkflowFile(file);
-  if (loaded.diagnostics.length > 0 || loaded.value === undefined) {
-    return {
-      file,
-      format: loaded.format,
-      valid: !hasErrors(loaded.diagnostics),
-      diagnostics: loaded.diagnostics,
-      inputs: {},
-    };
-  }
-  const checked = checkWorkflow({
-    file,
-    value: loaded.value,
-    locate: loaded.locate,
-    ...(options.inputs === undefined ? {} : { inputs: options.inputs }),
-    ...(options.env === undefined ? {} : { env: options.env }),
-  });
-  const diagnostics = [...checked.diagnostics];
-  const workflow = checked.workflow;
+  const prepared = await prepareWorkflowFile(file, options);
+  const { format, locate } = prepared;
+  const diagnostics = [...prepared.diagnostics];
+  const workflow = prepared.workflow;
   if (workflow === undefined) {
-    return { file, format: loaded.format, valid: false, diagnostics, inputs: checked.inputs };
+    return { file, format, valid: !hasErrors(diagnostics), diagnostics, inputs: prepared.inputs };
   }
 
   // Inline items and every batch file of a step count together for the step-wide rules.
   const perStep = new Map<number, BatchCounts>();
-  for (const ref of checked.batchFiles) {
-    const result = await checkBatchFile(loaded, workflow, ref);
+  for (const ref of prepared.batchFiles) {
+    const result = await checkBatchFile(prepared, workflow, ref);
     diagnostics.push(...result.diagnostics);
     const counts = perStep.get(ref.stepIndex) ?? { items: 0, recursiveItems: 0 };
     counts.items += result.counts.items;
@@ -192,7 +155,7 @@ export const validateWorkflowFile = async (
       };
       items += counts.items;
       if (perStep.has(index)) {
-        diagnostics.push(...transferItemsProblems(workflow, index, counts, loaded.locate));
+        diagnostics.push(...transferItemsProblems(workflow, index, counts, locate));
       }
     } else if (step.delete) {
       items += batch.items + (step.delete.items?.length ?? 0);
@@ -203,11 +166,11 @@ export const validateWorkflowFile = async (
   const valid = !hasErrors(diagnostics);
   return {
     file,
-    format: loaded.format,
+    format,
     valid,
     diagnostics,
-    inputs: checked.inputs,
+    inputs: prepared.inputs,
     ...(valid ? { workflow } : {}),
-    summary: { steps: workflow.steps.length, items, batchFiles: checked.batchFiles.length },
+    summary: { steps: workflow.steps.length, items, batchFiles: prepared.batchFiles.length },
   };
 };

@@ -2,7 +2,12 @@
  * @transflow/runner/workflow: reading and validating workflow files. Kept apart from the Effect
  * services so commands that only read files start without loading Effect.
  */
+export { batchFilePath, streamBatchFile } from "./BatchFiles.ts";
 export { readLines, TextFileError } from "./LineReader.ts";
+export type { PlanFileOptions } from "./PlanWorkflow.ts";
+export { planPreparedWorkflow } from "./PlanWorkflow.ts";
+export type { PreparedWorkflow, PrepareOptions } from "./PrepareWorkflow.ts";
+export { prepareWorkflowFile } from "./PrepareWorkflow.ts";
 export type {
   ValidateOptions,
   ValidationReport,
