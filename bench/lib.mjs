@@ -16,15 +16,25 @@ export const median = (values) => {
  * Runs `node <bin> ...args` as a fresh process `runs` times (after `warmup` untimed runs, which
  * fill the OS file cache) and returns wall-clock times in ms and each run's peak RSS in MB.
  */
-export const timeCli = (args, { runs = 15, warmup = 2, cwd = root, expectCode = 0 } = {}) => {
+export const timeCli = (args, options = {}) => timeScript(bin, args, options);
+
+/** Like `timeCli`, for any node script (a baseline written in plain node, say). */
+export const timeScript = (
+  script,
+  args,
+  { runs = 15, warmup = 2, cwd = root, expectCode = 0 } = {},
+) => {
   const times = [];
   const rss = [];
   for (let i = 0; i < warmup + runs; i++) {
     const started = process.hrtime.bigint();
-    const result = spawnSync(process.execPath, [measure, bin, ...args], { cwd, encoding: "utf8" });
+    const result = spawnSync(process.execPath, [measure, script, ...args], {
+      cwd,
+      encoding: "utf8",
+    });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== expectCode) {
-      throw new Error(`transflow ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
+      throw new Error(`${script} ${args.join(" ")} exited ${result.status}: ${result.stderr}`);
     }
     if (i < warmup) continue;
     times.push(ms);

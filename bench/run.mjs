@@ -4,7 +4,12 @@ import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { root } from "./lib.mjs";
 
+// The benchmarks run the built CLI, so build it as `npm run build` does.
 execFileSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-b"], {
+  cwd: root,
+  stdio: "inherit",
+});
+execFileSync(process.execPath, [`${root}packages/cli/scripts/bundle.mjs`], {
   cwd: root,
   stdio: "inherit",
 });

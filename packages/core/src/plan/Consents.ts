@@ -39,6 +39,14 @@ export interface GrantedConsents {
    * the scope string of the login that issued them. Unreadable strings are warned about and ignored.
    */
   readonly scopes: readonly string[];
+  /**
+   * Whether `scopes` show dependent consents. A token's own `scope` lists only top-level scopes
+   * (Transfer `all`, never its `data_access` dependencies), so a bare refresh token cannot say
+   * whether a `data_access` consent was given: with `false`, such consents are `unverified`
+   * rather than missing. A login that records the scope tree it asked for knows them.
+   * @default true
+   */
+  readonly dependenciesKnown?: boolean;
 }
 
 /** What the runner learned about collections before planning. */
@@ -380,14 +388,18 @@ export const planConsents = (
   const required: RequiredConsent[] = [{ scope: TRANSFER_ALL_SCOPE }];
   const grantedScopes: string[] = [];
   const missing: string[] = [];
-  const check = (scope: string, wanted: Scope): void => {
-    (scopeContains(forest, wanted) ? grantedScopes : missing).push(scope);
+  const unverified: string[] = [];
+  const dependenciesKnown = granted?.dependenciesKnown !== false;
+  const check = (scope: string, wanted: Scope, dependency: boolean): void => {
+    if (scopeContains(forest, wanted)) grantedScopes.push(scope);
+    else if (dependency && !dependenciesKnown) unverified.push(scope);
+    else missing.push(scope);
   };
-  check(TRANSFER_ALL_SCOPE, makeScope(TRANSFER_ALL_SCOPE));
+  check(TRANSFER_ALL_SCOPE, makeScope(TRANSFER_ALL_SCOPE), false);
   for (const { id, aliases } of dataAccessCollections(collections)) {
     const scope = dataAccessScope(id);
     required.push({ scope, parent: TRANSFER_ALL_SCOPE, collections: aliases });
-    check(scope, transferScopeWithDataAccess([id]));
+    check(scope, transferScopeWithDataAccess([id]), true);
   }
   const checked = granted !== undefined;
   return {
@@ -397,6 +409,7 @@ export const planConsents = (
       checked,
       granted: checked ? grantedScopes : [],
       missing: checked ? missing : [],
+      unverified: checked ? unverified : [],
       ...(checked && missing.length === 0 ? {} : { command }),
       sessions,
     },

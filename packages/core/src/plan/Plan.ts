@@ -123,6 +123,12 @@ export interface PlanConsents {
   /** `scope` of each required consent they lack. */
   readonly missing: readonly string[];
   /**
+   * `scope` of each dependent (`data_access`) consent the tokens cannot show either way (a bare
+   * refresh token: see `GrantedConsents.dependenciesKnown`). A run stops for consent if one is
+   * in fact missing.
+   */
+  readonly unverified: readonly string[];
+  /**
    * The command that grants the missing ones (`transflow consent <workflow>`); absent when the
    * check found nothing missing.
    */

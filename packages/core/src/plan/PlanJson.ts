@@ -234,6 +234,7 @@ const ConsentsSchema = z.strictObject({
   checked: z.boolean(),
   granted: Strings,
   missing: Strings,
+  unverified: Strings,
   command: z.string().optional(),
   sessions: z.array(
     z.strictObject({

@@ -375,6 +375,23 @@ describe("granted and missing consents", () => {
     expect(consents?.missing).toEqual([dataAccess(MAPPED.id)]);
   });
 
+  it("a bare token's scope cannot show data_access: unverified, not missing", () => {
+    const consents = plan(workflow, {
+      collections: { documents: [MAPPED] },
+      granted: { scopes: [TRANSFER_ALL], dependenciesKnown: false },
+    }).plan?.consents;
+    expect(consents?.granted).toEqual([TRANSFER_ALL]);
+    expect(consents?.missing).toEqual([]);
+    expect(consents?.unverified).toEqual([dataAccess(MAPPED.id)]);
+    // Transfer all itself is still checked: a token without it is missing it.
+    const none = plan(workflow, {
+      collections: { documents: [MAPPED] },
+      granted: { scopes: ["openid"], dependenciesKnown: false },
+    }).plan?.consents;
+    expect(none?.missing).toEqual([TRANSFER_ALL]);
+    expect(none?.unverified).toEqual([dataAccess(MAPPED.id)]);
+  });
+
   it("a data_access consent granted for another collection does not count", () => {
     const other = `${TRANSFER_ALL}[*${dataAccess(GUEST.id)}]`;
     const consents = plan(workflow, facts([other])).plan?.consents;

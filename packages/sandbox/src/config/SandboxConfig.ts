@@ -67,6 +67,8 @@ export const FaultRuleConfig = z.strictObject({
     z.strictObject({
       type: z.literal("status"),
       status: z.union([
+        // 403 answers PermissionDenied: what a caller without a role on a resource gets.
+        z.literal(403),
         z.literal(429),
         z.literal(500),
         z.literal(502),

@@ -1,5 +1,5 @@
 /**
- * Fault injection for tests: rules matched by method and path that answer 429/5xx (with
+ * Fault injection for tests: rules matched by method and path that answer 403/429/5xx (with
  * Retry-After), delay, reset the connection, or expire the caller's token; and a budget of
  * transient task faults. Every random choice comes from the seeded generator: same seed, same faults.
  */
@@ -144,14 +144,16 @@ export const faultBody = (
   resource: string,
 ): Record<string, string> => {
   const [code, message] =
-    status === 429
-      ? ["RateLimitExceeded", "Rate limit exceeded, slow down"]
-      : status === 503
-        ? ["ServiceUnavailable", "The service is temporarily unavailable"]
-        : status === 502
-          ? ["BadGateway", "Bad gateway"]
-          : status === 504
-            ? ["GatewayTimeout", "Gateway timeout"]
-            : ["InternalError", "An internal error occurred"];
+    status === 403
+      ? ["PermissionDenied", "You do not have permission to perform this operation"]
+      : status === 429
+        ? ["RateLimitExceeded", "Rate limit exceeded, slow down"]
+        : status === 503
+          ? ["ServiceUnavailable", "The service is temporarily unavailable"]
+          : status === 502
+            ? ["BadGateway", "Bad gateway"]
+            : status === 504
+              ? ["GatewayTimeout", "Gateway timeout"]
+              : ["InternalError", "An internal error occurred"];
   return { code, message, request_id: requestId, resource };
 };
