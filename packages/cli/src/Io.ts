@@ -21,4 +21,6 @@ export const ExitCode = {
   ok: 0,
   failed: 1,
   invalid: 2,
+  /** Consents the run needs are missing (or nobody is logged in): `transflow consent` fixes it. */
+  consentRequired: 3,
 } as const;

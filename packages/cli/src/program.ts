@@ -25,9 +25,10 @@ export const makeProgram = (io: Io, version: string, setExitCode: (code: number)
 Examples:
   $ transflow validate workflows/*.yaml
   $ transflow validate workflows/vsc-results.yaml --input run=2026-11-27
+  $ transflow plan workflows/vsc-results.yaml --offline -o plan.json
   $ transflow schema > workflow.schema.json
 
-Exit codes: 0 ok, 1 failed, 2 invalid input or usage.
+Exit codes: 0 ok, 1 failed, 2 invalid input or usage, 3 consents missing.
 Docs: README.md in the transflow repository.`,
     );
 
@@ -49,6 +50,46 @@ Examples:
     .action(async (files, options) => {
       const { validateCommand } = await import("./commands/validate.ts");
       setExitCode(await validateCommand(io, files, options));
+    });
+
+  program
+    .command("plan")
+    .description(
+      "Show what a run would need and do: consents, steps, batches. Runs nothing; -o saves plan.json.",
+    )
+    .argument("<workflow>", "workflow file (YAML, JSON or TypeScript)")
+    .option("-i, --input <name=value>", "set an input (repeatable)", collect, [] as string[])
+    .option("--inputs-file <file>", "read inputs from a YAML or JSON mapping")
+    .option("--offline", "do not contact Globus: use the facts the workflow declares")
+    .addOption(
+      new Option("--format <format>", "output format").choices([
+        "text",
+        "json",
+        "mermaid",
+      ] as const),
+    )
+    .option("--json", "same as --format json")
+    .option("-o, --output <file>", "write the plan file that `transflow run` executes later")
+    .option("--show-documents", "print every batch's exact Transfer request (text format)")
+    .option(
+      "--max-items-per-batch <n>",
+      "items per Transfer task (default 10,000)",
+      parsePositiveInteger,
+    )
+    .addHelpText(
+      "after",
+      `
+Collections are looked up at Globus with the credentials in the environment (TRANSFLOW_CLIENT_ID +
+TRANSFLOW_CLIENT_SECRET, or TRANSFLOW_REFRESH_TOKEN); --offline uses what the workflow declares.
+Exit codes: 0 plan ok, 2 invalid workflow or usage, 3 consents missing (CI can gate on it).
+Examples:
+  $ transflow plan workflows/vsc-results-to-leuven.yaml --input run=2026-11-27
+  $ transflow plan nightly.yaml --offline -o plan.json
+  $ transflow plan nightly.yaml --format mermaid > steps.mmd`,
+    )
+    .action(async (workflow, options) => {
+      const { planCommand } = await import("./commands/plan.ts");
+      setExitCode(await planCommand(io, workflow, options));
     });
 
   program
@@ -87,6 +128,12 @@ Examples:
     });
 
   return program;
+};
+
+const parsePositiveInteger = (value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("a whole number of at least 1");
+  return n;
 };
 
 const parsePort = (value: string): number => {

@@ -3,6 +3,7 @@
  * and gives tests its info (URLs, clients, collections) plus small HTTP helpers.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -169,4 +170,56 @@ export const waitFor = async <T>(
     if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+};
+
+/**
+ * A person's login with PKCE through the sandbox's native client, on a sandbox started with
+ * `--auto-approve` (the consent page answers at once): the refresh token it grants for
+ * `resourceServer`.
+ */
+export const loginUser = async (
+  sandbox: SandboxProcess,
+  scope: string,
+  resourceServer = "transfer.api.globus.org",
+): Promise<{ clientId: string; refreshToken: string }> => {
+  const native = sandbox.info.clients.find((c) => c.type === "native");
+  if (!native) throw new Error("no native client in the sandbox");
+  const verifier = randomBytes(32).toString("base64url");
+  const redirectUri = "http://127.0.0.1:1/callback";
+  const query = new URLSearchParams({
+    client_id: native.id,
+    redirect_uri: redirectUri,
+    scope,
+    state: "e2e",
+    response_type: "code",
+    code_challenge: createHash("sha256").update(verifier).digest("base64url"),
+    code_challenge_method: "S256",
+    access_type: "offline",
+  });
+  const approved = await http(`${sandbox.info.authUrl}v2/oauth2/authorize?${query}`, {
+    redirect: "manual",
+  });
+  const code = new URL(approved.headers.get("location") ?? "http://x/").searchParams.get("code");
+  if (approved.status !== 302 || code === null) {
+    throw new Error(
+      `the sandbox did not approve the login (is --auto-approve on?): ${approved.text}`,
+    );
+  }
+  const tokens = await http(`${sandbox.info.authUrl}v2/oauth2/token`, {
+    form: {
+      grant_type: "authorization_code",
+      code,
+      code_verifier: verifier,
+      redirect_uri: redirectUri,
+      client_id: native.id,
+    },
+  });
+  const body = tokens.body as {
+    resource_server: string;
+    refresh_token?: string;
+    other_tokens: { resource_server: string; refresh_token?: string }[];
+  };
+  const token = [body, ...body.other_tokens].find((t) => t.resource_server === resourceServer);
+  if (token?.refresh_token === undefined) throw new Error(`no ${resourceServer} refresh token`);
+  return { clientId: native.id, refreshToken: token.refresh_token };
 };
