@@ -6,7 +6,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 
 const [input, output] = process.argv.slice(2);
+// Lines without quotes are split on spaces; only quoted ones need the slower regular expression.
 const words = (line) => {
+  if (!line.includes('"')) return line.trim().split(/\s+/);
   const out = [];
   for (const match of line.matchAll(/"((?:[^"\\]|\\.)*)"|(\S+)/g)) out.push(match[1] ?? match[2]);
   return out;

@@ -27,7 +27,7 @@ import {
   type PlanTransferItem,
   type PlanTransferStep,
 } from "./Plan.ts";
-import { makeSha256 } from "./Sha256.ts";
+import { makeSha256, type Sha256 } from "./Sha256.ts";
 
 /** What the document builders need beyond the plan. */
 export interface DocumentContext {
@@ -275,8 +275,8 @@ export const batchDocument = (
  * `",\n"`), which are the `DATA` entries in tuple form. For mkdir, `head` is
  * `{"DATA_TYPE":"mkdir","endpoint":<collection id>}` (the id travels in the request URL).
  */
-const fingerprintOf = (head: object, itemsJson: string): string =>
-  `sha256:${makeSha256()
+const fingerprintOf = (head: object, itemsJson: string, sha256: () => Sha256): string =>
+  `sha256:${sha256()
     .updateText(JSON.stringify([BATCH_FINGERPRINT_FORMAT, head]))
     .updateText("\n")
     .updateText(itemsJson)
@@ -286,19 +286,22 @@ const fingerprintOf = (head: object, itemsJson: string): string =>
 export const transferBatchFingerprint = (
   step: TransferStepHead,
   itemsJson: ItemsJson<PlanTransferItem>,
-): string => fingerprintOf(transferHead(step, undefined, undefined), itemsJson);
+  sha256: () => Sha256 = makeSha256,
+): string => fingerprintOf(transferHead(step, undefined, undefined), itemsJson, sha256);
 
 /** The fingerprint of a delete batch of these paths. */
 export const deleteBatchFingerprint = (
   step: DeleteStepHead,
   itemsJson: ItemsJson<string>,
-): string => fingerprintOf(deleteHead(step, undefined, undefined), itemsJson);
+  sha256: () => Sha256 = makeSha256,
+): string => fingerprintOf(deleteHead(step, undefined, undefined), itemsJson, sha256);
 
 /** The fingerprint of one mkdir operation (`itemsJson` is its one path). */
 export const mkdirFingerprint = (
   step: Pick<PlanMkdirStep, "collectionId">,
   itemsJson: ItemsJson<string>,
-): string => fingerprintOf({ DATA_TYPE: "mkdir", endpoint: step.collectionId }, itemsJson);
+  sha256: () => Sha256 = makeSha256,
+): string => fingerprintOf({ DATA_TYPE: "mkdir", endpoint: step.collectionId }, itemsJson, sha256);
 
 /** What a fingerprint needs from a step, whichever its action. */
 export type StepHead =
@@ -310,13 +313,14 @@ export type StepHead =
 export const expectedFingerprint = (
   step: StepHead,
   batch: Pick<PlanBatch<unknown>, "itemsJson">,
+  sha256: () => Sha256 = makeSha256,
 ): string => {
   switch (step.action) {
     case "transfer":
-      return transferBatchFingerprint(step, batch.itemsJson as ItemsJson<PlanTransferItem>);
+      return transferBatchFingerprint(step, batch.itemsJson as ItemsJson<PlanTransferItem>, sha256);
     case "delete":
-      return deleteBatchFingerprint(step, batch.itemsJson as ItemsJson<string>);
+      return deleteBatchFingerprint(step, batch.itemsJson as ItemsJson<string>, sha256);
     case "mkdir":
-      return mkdirFingerprint(step, batch.itemsJson as ItemsJson<string>);
+      return mkdirFingerprint(step, batch.itemsJson as ItemsJson<string>, sha256);
   }
 };

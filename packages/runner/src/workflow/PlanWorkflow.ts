@@ -12,6 +12,7 @@ import {
   type PlanResult,
 } from "@transflow/core";
 import { streamBatchFile } from "./BatchFiles.ts";
+import { makeNodeSha256 } from "./NodeSha256.ts";
 import type { PreparedWorkflow } from "./PrepareWorkflow.ts";
 
 /** Everything `PlanOptions` holds that the prepared workflow does not already say. */
@@ -31,6 +32,7 @@ export const planPreparedWorkflow = async (
     file: prepared.file,
     locate: prepared.locate,
     inputs: prepared.inputs,
+    sha256: makeNodeSha256,
   });
   const unreadable: Diagnostic[] = [];
   for (const ref of prepared.batchFiles) {

@@ -4,6 +4,7 @@
  */
 export { batchFilePath, streamBatchFile } from "./BatchFiles.ts";
 export { readLines, TextFileError } from "./LineReader.ts";
+export { makeNodeSha256 } from "./NodeSha256.ts";
 export { writePlanFile } from "./PlanFile.ts";
 export type { PlanFileOptions } from "./PlanWorkflow.ts";
 export { planPreparedWorkflow } from "./PlanWorkflow.ts";
