@@ -46,6 +46,17 @@ describe("README", () => {
     expect(result.stdout.match(/✓/g)?.length).toBe(files.length);
   });
 
+  it("shows real output: each console block is its command's output, as printed", async () => {
+    const sessions = blocks("console");
+    expect(sessions.length).toBeGreaterThanOrEqual(1);
+    for (const session of sessions) {
+      const [first = "", ...rest] = session.split("\n");
+      const args = first.replace(/^\$ transflow /, "").split(" ");
+      const result = await runCli(args);
+      expect(result.stdout, first).toBe(rest.join("\n"));
+    }
+  });
+
   it("names the test command that .ci/run calls", () => {
     expect(blocks("sh").some((b) => b.trim() === "npm test")).toBe(true);
     expect(readFileSync(join(repoRoot, ".ci", "run"), "utf8")).toMatch(/^npm test\b/m);
