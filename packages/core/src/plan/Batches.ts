@@ -143,6 +143,8 @@ const hashKey = (key: string): number => {
 
 const SEPARATOR = ",\n";
 
+const NON_ASCII = /[^\u0000-\u007f]/;
+
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
 
@@ -223,7 +225,9 @@ export const makeBatchCollector = (
       itemsJson = i === 0 ? line : `${itemsJson}${SEPARATOR}${line}`;
     }
     if (!CONTROL_IN_TEXT.test(itemsJson)) {
-      itemsJson = compactText(itemsJson);
+      // ASCII pieces (the line reader's) are one-byte strings already: re-encoding is only worth
+      // it when some character is not ASCII.
+      if (NON_ASCII.test(itemsJson)) itemsJson = compactText(itemsJson);
     } else {
       // Rare: a path with a control character or a surrogate. Make those lines exact.
       const exact: string[] = [];
