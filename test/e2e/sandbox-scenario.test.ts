@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { z } from "zod";
 import {
   basic,
+  exchangeCode,
   type HttpResult,
   http,
   type SandboxProcess,
@@ -431,18 +432,8 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
     expect(`${location.origin}${location.pathname}`).toBe(redirectUri);
     expect(location.searchParams.get("state")).toBe("xyz-state");
     const code = location.searchParams.get("code") ?? "";
-    const exchanged = decode(
-      TokenResponse,
-      await http(`${auth}v2/oauth2/token`, {
-        form: {
-          grant_type: "authorization_code",
-          code,
-          code_verifier: verifier,
-          redirect_uri: redirectUri,
-          client_id: native.id,
-        },
-      }),
-    );
+    const grant = { code, verifier, redirectUri, clientId: native.id };
+    const exchanged = decode(TokenResponse, await exchangeCode(auth, grant));
     const transferToken =
       exchanged.resource_server === "transfer.api.globus.org"
         ? exchanged
@@ -464,15 +455,7 @@ describe("sandbox scenario, as the official clients drive Globus", () => {
     });
     expect(listing.status).toBe(200);
     // The verifier is single-use with its code: exchanging the code again fails.
-    const reused = await http(`${auth}v2/oauth2/token`, {
-      form: {
-        grant_type: "authorization_code",
-        code,
-        code_verifier: verifier,
-        redirect_uri: redirectUri,
-        client_id: native.id,
-      },
-    });
+    const reused = await exchangeCode(auth, grant);
     expect(reused.status).toBe(401);
   });
 

@@ -172,6 +172,21 @@ export const waitFor = async <T>(
   }
 };
 
+/** A native app's authorization-code exchange (PKCE): the token endpoint's answer. */
+export const exchangeCode = (
+  authUrl: string,
+  grant: { code: string; verifier: string; redirectUri: string; clientId: string },
+): Promise<HttpResult> =>
+  http(`${authUrl}v2/oauth2/token`, {
+    form: {
+      grant_type: "authorization_code",
+      code: grant.code,
+      code_verifier: grant.verifier,
+      redirect_uri: grant.redirectUri,
+      client_id: grant.clientId,
+    },
+  });
+
 /**
  * A person's login with PKCE through the sandbox's native client, on a sandbox started with
  * `--auto-approve` (the consent page answers at once): the refresh token it grants for
@@ -205,14 +220,11 @@ export const loginUser = async (
       `the sandbox did not approve the login (is --auto-approve on?): ${approved.text}`,
     );
   }
-  const tokens = await http(`${sandbox.info.authUrl}v2/oauth2/token`, {
-    form: {
-      grant_type: "authorization_code",
-      code,
-      code_verifier: verifier,
-      redirect_uri: redirectUri,
-      client_id: native.id,
-    },
+  const tokens = await exchangeCode(sandbox.info.authUrl, {
+    code,
+    verifier,
+    redirectUri,
+    clientId: native.id,
   });
   const body = tokens.body as {
     resource_server: string;
