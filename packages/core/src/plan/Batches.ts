@@ -143,7 +143,7 @@ const hashKey = (key: string): number => {
 
 const SEPARATOR = ",\n";
 
-const NON_ASCII = /[^\u0000-\u007f]/;
+const NON_ASCII = /[\u0080-\uffff]/;
 
 const utf8Encoder = new TextEncoder();
 const utf8Decoder = new TextDecoder();
