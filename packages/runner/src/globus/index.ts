@@ -40,5 +40,29 @@ export type { GlobusHttpShape, GlobusRequest, HttpMethod, WireSchema } from "./G
 export { GlobusHttp, MAX_RETRIES, MAX_RETRY_SLEEP, retrySchedule } from "./GlobusHttp.ts";
 export type { GlobusServices } from "./GlobusLayers.ts";
 export { globusLayerFromEnv } from "./GlobusLayers.ts";
-export type { MemoryTransfer, TransferApiError, TransferApiShape } from "./TransferApi.ts";
-export { TransferApi } from "./TransferApi.ts";
+export type { RequestSpacing } from "./RateLimit.ts";
+export { makeRequestSpacing, noSpacing, TRANSFER_MAX_REQUESTS_PER_SECOND } from "./RateLimit.ts";
+export type {
+  CancelCode,
+  ListTasksOptions,
+  MemoryCall,
+  MemoryTask,
+  MemoryTransfer,
+  MkdirOutcome,
+  SubmitResult,
+  TaskEventsOptions,
+  TaskListFilter,
+  TimeRange,
+  TransferApiError,
+  TransferApiOptions,
+  TransferApiShape,
+  TransferMemoryShape,
+  TransferOperation,
+} from "./TransferApi.ts";
+export {
+  MEMORY_OWNER_ID,
+  MKDIR_EXISTS_CODE,
+  TransferApi,
+  TransferMemory,
+  taskListFilter,
+} from "./TransferApi.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest";
 import type { EndpointDocument } from "@transflow/core/globus";
-import { Effect, Fiber, Layer, Ref, TestClock } from "effect";
+import { Effect, Fiber, Ref, TestClock } from "effect";
 import { lookupCollections } from "../../src/globus/CollectionLookup.ts";
 import { GlobusApiError, GlobusUnavailableError } from "../../src/globus/GlobusErrors.ts";
 import { TransferApi } from "../../src/globus/TransferApi.ts";
@@ -88,16 +88,18 @@ describe("lookupCollections", () => {
       const calls = yield* Ref.make<string[]>([]);
       const inFlight = yield* Ref.make(0);
       const peak = yield* Ref.make(0);
-      const slow = Layer.succeed(TransferApi, {
-        getEndpoint: (id) =>
-          Effect.gen(function* () {
-            yield* Ref.update(calls, (all) => [...all, id]);
-            const now = yield* Ref.updateAndGet(inFlight, (n) => n + 1);
-            yield* Ref.update(peak, (p) => Math.max(p, now));
-            yield* Effect.sleep("1 second");
-            yield* Ref.update(inFlight, (n) => n - 1);
-            return { ...MAPPED, id };
-          }),
+      const slow = TransferApi.layerMemory({
+        overrides: {
+          getEndpoint: (id) =>
+            Effect.gen(function* () {
+              yield* Ref.update(calls, (all) => [...all, id]);
+              const now = yield* Ref.updateAndGet(inFlight, (n) => n + 1);
+              yield* Ref.update(peak, (p) => Math.max(p, now));
+              yield* Effect.sleep("1 second");
+              yield* Ref.update(inFlight, (n) => n - 1);
+              return { ...MAPPED, id };
+            }),
+        },
       });
       const ids = Array.from(
         { length: 10 },
