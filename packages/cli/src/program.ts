@@ -93,6 +93,77 @@ Examples:
     });
 
   program
+    .command("login")
+    .description("Log in to Globus as a person; the tokens are stored for later commands.")
+    .option(
+      "--client-id <id>",
+      "your native app's client id (remembered; or TRANSFLOW_NATIVE_CLIENT_ID)",
+    )
+    .option("--no-local-server", "paste the code Globus shows instead of a redirect to 127.0.0.1")
+    .option(
+      "--scope <scope>",
+      "also ask for this scope string (repeatable)",
+      collect,
+      [] as string[],
+    )
+    .addHelpText(
+      "after",
+      `
+Asks for openid, profile, email and Transfer, plus every scope already consented to, so a new login
+never drops an earlier data_access consent. Tokens are kept in $TRANSFLOW_HOME/tokens.json (else
+$XDG_CONFIG_HOME/transflow or ~/.config/transflow), mode 0600: anyone who reads them acts as you.
+Exit codes: 0 logged in, 2 usage (no client id, bad scope), 3 login refused or not completed.
+Examples:
+  $ transflow login --client-id 5ad1c3f0-6e4b-4c1a-9a36-7f0d2b1e8c02
+  $ transflow login --no-local-server        # on a login node over SSH`,
+    )
+    .action(async (options) => {
+      const { loginCommand } = await import("./commands/login.ts");
+      setExitCode(await loginCommand(io, options));
+    });
+
+  program
+    .command("consent")
+    .description("Log in giving every consent a workflow's run needs (data_access included).")
+    .argument("<workflow>", "workflow file (YAML, JSON or TypeScript)")
+    .option("-i, --input <name=value>", "set an input (repeatable)", collect, [] as string[])
+    .option("--inputs-file <file>", "read inputs from a YAML or JSON mapping")
+    .option(
+      "--client-id <id>",
+      "your native app's client id (remembered; or TRANSFLOW_NATIVE_CLIENT_ID)",
+    )
+    .option("--no-local-server", "paste the code Globus shows instead of a redirect to 127.0.0.1")
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 consented, 2 invalid workflow or usage, 3 login refused or not completed.
+Example:
+  $ transflow consent workflows/vsc-results.yaml --input run=2026-11-27`,
+    )
+    .action(async (workflow, options) => {
+      const { consentCommand } = await import("./commands/consent.ts");
+      setExitCode(await consentCommand(io, workflow, options));
+    });
+
+  program
+    .command("logout")
+    .description("Revoke the stored tokens at Globus Auth and delete them.")
+    .action(async () => {
+      const { logoutCommand } = await import("./commands/logout.ts");
+      setExitCode(await logoutCommand(io));
+    });
+
+  program
+    .command("whoami")
+    .description("Show who transflow acts as and the consents held (never a token).")
+    .option("--json", "print as JSON")
+    .addHelpText("after", "\nExit codes: 0 ok, 3 not logged in.")
+    .action(async (options) => {
+      const { whoamiCommand } = await import("./commands/whoami.ts");
+      setExitCode(await whoamiCommand(io, options));
+    });
+
+  program
     .command("schema")
     .description("Print the JSON Schema of workflow files (for editor completion).")
     .addOption(new Option("--compact", "one line instead of indented"))

@@ -1,13 +1,15 @@
 /**
- * Globus Auth's token endpoint (`POST /v2/oauth2/token`, form-encoded): the client_credentials
- * and refresh_token grants, decoded into `TokenResponse`. Secrets travel as `Redacted` values and
- * leave them only in the outgoing request; Auth's refusals become `AuthenticationError`/`OAuthError`.
+ * Globus Auth's OAuth endpoints: the token endpoint (`POST /v2/oauth2/token`, form-encoded) with
+ * the client_credentials, refresh_token and authorization_code grants, token revocation, and
+ * userinfo. Secrets travel as `Redacted` values and leave them only in the outgoing request;
+ * Auth's refusals become `AuthenticationError`/`OAuthError`.
  */
-import { OAuthErrorBody, TokenResponse } from "@transflow/core/globus";
+import { OAuthErrorBody, RevokeResponse, TokenResponse, UserInfo } from "@transflow/core/globus";
 import { Context, Effect, Layer, Redacted } from "effect";
 import {
   AuthenticationError,
   type GlobusApiError,
+  type GlobusHttpError,
   type GlobusResponseError,
   type GlobusUnavailableError,
   OAuthError,
@@ -29,6 +31,21 @@ export interface RefreshRequest {
   readonly refreshToken: Redacted.Redacted<string>;
 }
 
+export interface CodeExchangeRequest {
+  /** A native app: no secret, PKCE instead. */
+  readonly clientId: string;
+  readonly code: Redacted.Redacted<string>;
+  readonly codeVerifier: Redacted.Redacted<string>;
+  /** Exactly the `redirect_uri` of the authorize request. */
+  readonly redirectUri: string;
+}
+
+export interface RevokeRequest {
+  /** A native app's id, sent in the body (the JS SDK notes Auth needs it though undocumented). */
+  readonly clientId: string;
+  readonly token: Redacted.Redacted<string>;
+}
+
 /** What a token request can fail with. */
 export type TokenRequestError =
   | AuthenticationError
@@ -41,9 +58,21 @@ export interface AuthApiShape {
     request: ClientCredentialsRequest,
   ) => Effect.Effect<TokenResponse, TokenRequestError>;
   readonly refresh: (request: RefreshRequest) => Effect.Effect<TokenResponse, TokenRequestError>;
+  /** The authorization_code grant of a native app (PKCE), after the user's login. */
+  readonly exchangeCode: (
+    request: CodeExchangeRequest,
+  ) => Effect.Effect<TokenResponse, TokenRequestError>;
+  /** `POST /v2/oauth2/token/revoke`: the token stops working (a refresh token takes its access tokens). */
+  readonly revoke: (request: RevokeRequest) => Effect.Effect<void, GlobusHttpError>;
+  /** `GET /v2/oauth2/userinfo` with an `auth.globus.org` token carrying `openid`. */
+  readonly userinfo: (
+    accessToken: Redacted.Redacted<string>,
+  ) => Effect.Effect<UserInfo, GlobusHttpError>;
 }
 
 const TOKEN_PATH = "/v2/oauth2/token";
+const REVOKE_PATH = "/v2/oauth2/token/revoke";
+const USERINFO_PATH = "/v2/oauth2/userinfo";
 
 /** OAuth errors that say the credentials themselves are not accepted (RFC 6749 §5.2). */
 const credentialErrors = ["invalid_client", "invalid_grant", "unauthorized_client"];
@@ -133,10 +162,50 @@ const make = Effect.gen(function* () {
     );
   });
 
-  return { clientCredentials, refresh } satisfies AuthApiShape;
+  const exchangeCode = Effect.fn("AuthApi.exchangeCode")(function* (request: CodeExchangeRequest) {
+    return yield* grant(
+      "authorization_code",
+      {
+        grant_type: "authorization_code",
+        code: request.code,
+        code_verifier: request.codeVerifier,
+        redirect_uri: request.redirectUri,
+        client_id: request.clientId,
+      },
+      undefined,
+    );
+  });
+
+  const revoke = Effect.fn("AuthApi.revoke")(function* (request: RevokeRequest) {
+    yield* http.request(
+      {
+        service: "auth",
+        method: "POST",
+        path: REVOKE_PATH,
+        body: { form: { token: request.token, client_id: request.clientId } },
+      },
+      RevokeResponse,
+    );
+  });
+
+  const userinfo = Effect.fn("AuthApi.userinfo")(function* (
+    accessToken: Redacted.Redacted<string>,
+  ) {
+    return yield* http.request(
+      {
+        service: "auth",
+        method: "GET",
+        path: USERINFO_PATH,
+        authorization: Redacted.make(`Bearer ${Redacted.value(accessToken)}`),
+      },
+      UserInfo,
+    );
+  });
+
+  return { clientCredentials, refresh, exchangeCode, revoke, userinfo } satisfies AuthApiShape;
 });
 
-/** Globus Auth's token endpoint. */
+/** Globus Auth's OAuth endpoints. */
 export class AuthApi extends Context.Tag("transflow/AuthApi")<AuthApi, AuthApiShape>() {
   static readonly layer: Layer.Layer<AuthApi, never, GlobusHttp> = Layer.effect(this, make);
 }

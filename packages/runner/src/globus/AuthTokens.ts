@@ -7,14 +7,19 @@
 import { TRANSFER_ALL_SCOPE, TRANSFER_RESOURCE_SERVER } from "@transflow/core";
 import type { TokenResponse } from "@transflow/core/globus";
 import { Clock, Context, Duration, Effect, Either, Layer, Redacted, Ref } from "effect";
+import type { TokenStoreError } from "../auth/TokenStore.ts";
 import { AuthApi, type TokenRequestError } from "./AuthApi.ts";
 import { type CredentialSource, type CredentialsError, credentialsFromEnv } from "./Credentials.ts";
 import { LoginRequiredError, noIdentityReason } from "./GlobusErrors.ts";
 
-/** Who the tokens act for: a person (refresh token), the client itself, or nobody yet. */
+/**
+ * Who the tokens act for: a person (a refresh token from the environment, or the token store's
+ * login: see `auth/StoredAuthTokens.ts`), the client itself, or nobody yet.
+ */
 export type Identity = "user" | "client" | "none";
 
-export type AuthTokensError = LoginRequiredError | TokenRequestError;
+/** Stored logins add the token file's errors (unreadable, insecure). */
+export type AuthTokensError = LoginRequiredError | TokenRequestError | TokenStoreError;
 
 export interface AuthTokensShape {
   readonly identity: Identity;
@@ -295,7 +300,7 @@ const makeStatic = (options: StaticTokens): Effect.Effect<AuthTokensShape> =>
 
 /** Access tokens for the configured identity. */
 export class AuthTokens extends Context.Tag("transflow/AuthTokens")<AuthTokens, AuthTokensShape>() {
-  /** For one credential source (a later stored-token source plugs in here). */
+  /** For one credential source (`identityTokensLayer` adds the token store after these). */
   static readonly layerFromSource = (
     source: CredentialSource,
   ): Layer.Layer<AuthTokens, never, AuthApi> => Layer.effect(AuthTokens, makeAuthTokens(source));

@@ -1,7 +1,7 @@
 /**
  * Which identity transflow acts as, read from an environment record: a confidential client's id
- * and secret, or a user's refresh token with its client id. A later stored-token source (after
- * `transflow login`) becomes one more `CredentialSource` kind; `AuthTokens` turns a source into tokens.
+ * and secret, or a user's refresh token with its client id. When the environment names neither,
+ * `identityTokensLayer` (auth/StoredAuthTokens.ts) falls back to `transflow login`'s stored tokens.
  */
 import { Data, Either, Redacted } from "effect";
 

@@ -52,10 +52,14 @@ export class ConsentRequiredError extends Data.TaggedError("ConsentRequiredError
 }
 
 /** Which token-endpoint grant failed. */
-export type TokenGrant = "client_credentials" | "refresh_token";
+export type TokenGrant = "client_credentials" | "refresh_token" | "authorization_code";
 
 const grantName = (grant: TokenGrant): string =>
-  grant === "client_credentials" ? "the client credentials" : "the refresh token";
+  grant === "client_credentials"
+    ? "the client credentials"
+    : grant === "refresh_token"
+      ? "the refresh token"
+      : "the authorization code";
 
 /** Globus Auth does not accept the credentials: bad client id/secret, revoked refresh token. */
 export class AuthenticationError extends Data.TaggedError("AuthenticationError")<{
@@ -140,8 +144,9 @@ export class LoginRequiredError extends Data.TaggedError("LoginRequiredError")<{
 
 /** The reason of a `LoginRequiredError` when no identity is configured at all. */
 export const noIdentityReason =
-  "No Globus identity is configured: set TRANSFLOW_CLIENT_ID and TRANSFLOW_CLIENT_SECRET " +
-  "(a confidential client), or TRANSFLOW_REFRESH_TOKEN and TRANSFLOW_NATIVE_CLIENT_ID (a user)";
+  "No Globus identity is configured: run transflow login (a person), or set TRANSFLOW_CLIENT_ID " +
+  "and TRANSFLOW_CLIENT_SECRET (a confidential client), or TRANSFLOW_REFRESH_TOKEN and " +
+  "TRANSFLOW_NATIVE_CLIENT_ID (a user)";
 
 /** What one HTTP exchange with Globus can fail with. */
 export type GlobusHttpError =

@@ -3,25 +3,40 @@
  * provides at its edge (passing `process.env`), and what integration tests build against a sandbox.
  */
 import { Layer } from "effect";
+import { identityTokensLayer } from "../auth/StoredAuthTokens.ts";
+import { TokenStore, type TokenStoreError } from "../auth/TokenStore.ts";
 import { AuthApi } from "./AuthApi.ts";
-import { AuthTokens } from "./AuthTokens.ts";
+import type { AuthTokens } from "./AuthTokens.ts";
 import type { CredentialsError } from "./Credentials.ts";
 import { GlobusConfig, type GlobusConfigError } from "./GlobusConfig.ts";
 import { GlobusHttp } from "./GlobusHttp.ts";
 import { TransferApi } from "./TransferApi.ts";
 
 /** Every Globus service, configured from `env`. */
-export type GlobusServices = GlobusConfig | GlobusHttp | AuthApi | AuthTokens | TransferApi;
+export type GlobusServices =
+  | GlobusConfig
+  | GlobusHttp
+  | AuthApi
+  | AuthTokens
+  | TransferApi
+  | TokenStore;
 
-/** Config, HTTP over fetch, Auth's token endpoint, the env identity's tokens and Transfer. */
+/**
+ * Config, HTTP over fetch, Auth, the token store (in `TRANSFLOW_HOME` or the XDG config folder),
+ * the identity's tokens (client credentials, `TRANSFLOW_REFRESH_TOKEN`, else the stored login of
+ * `transflow login`) and Transfer.
+ */
 export const globusLayerFromEnv = (
   env: Readonly<Record<string, string | undefined>>,
   options: { readonly userAgent?: string } = {},
-): Layer.Layer<GlobusServices, GlobusConfigError | CredentialsError> => {
+): Layer.Layer<GlobusServices, GlobusConfigError | CredentialsError | TokenStoreError> => {
   const http = GlobusHttp.layerFetch.pipe(
     Layer.provideMerge(GlobusConfig.layerFromEnv(env, options)),
   );
-  const auth = AuthApi.layer.pipe(Layer.provideMerge(http));
-  const tokens = AuthTokens.layerFromEnv(env).pipe(Layer.provideMerge(auth));
+  const auth = AuthApi.layer.pipe(
+    Layer.provideMerge(http),
+    Layer.provideMerge(TokenStore.layerFromEnv(env)),
+  );
+  const tokens = identityTokensLayer(env).pipe(Layer.provideMerge(auth));
   return TransferApi.layer.pipe(Layer.provideMerge(tokens));
 };
