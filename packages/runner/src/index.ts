@@ -6,4 +6,5 @@ export * from "./auth/index.ts";
 export * from "./globus/index.ts";
 export type { GatheredPlanFacts, GatherPlanFactsInput } from "./plan/PlanFacts.ts";
 export { gatherPlanFacts } from "./plan/PlanFacts.ts";
+export * from "./run/index.ts";
 export * from "./workflow/index.ts";
