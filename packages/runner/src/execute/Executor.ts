@@ -1,0 +1,372 @@
+/**
+ * Runs a plan; never re-decides it. Steps start when their `needs` succeeded (independent steps in
+ * parallel, bounded), a step's batches are submitted in order, and every task is followed to its
+ * end. At most once per batch: a batch's submission id is in the journal before its submit, and a
+ * retried or resumed submit reuses it, so Globus answers `Duplicate` instead of starting a second
+ * task. What the journal says was done is not done again.
+ */
+import {
+  batchDocument,
+  type Plan,
+  type PlanBatch,
+  type PlanStep,
+  type PlanTransferStep,
+} from "@transflow/core";
+import type { DeleteRequest, TaskDocument, TransferRequest } from "@transflow/core/globus";
+import { Deferred, Effect } from "effect";
+import { ConsentRequiredError } from "../globus/GlobusErrors.ts";
+import { TransferApi, type TransferApiError } from "../globus/TransferApi.ts";
+import type { BatchState, JournalEntry, RunState, StepState } from "../run/RunState.ts";
+import { DEFAULT_POLLING, followTask, type PollingPolicy, type TaskSnapshot } from "./Monitor.ts";
+import { type RunReporter, report, type StepOutcome, type TaskCounters } from "./RunEvents.ts";
+
+/** Where the executor records what it did: the run's journal, or memory in tests. */
+export interface RunRecorder<E> {
+  /** What earlier processes recorded for this run (empty for a new run). */
+  readonly state: RunState;
+  /** Appends a record durably: resolves only once it would survive a crash. */
+  readonly append: (entry: JournalEntry) => Effect.Effect<void, E>;
+}
+
+export interface ExecuteOptions {
+  /** Steps run at once when their needs allow. @default 4 */
+  readonly concurrency?: number;
+  /** Submit every batch (mkdir included) and return without following the tasks. */
+  readonly detach?: boolean;
+  readonly polling?: PollingPolicy;
+}
+
+/** How a run ended, for the exit code. */
+export type ExecutionOutcome =
+  /** Every step succeeded. */
+  | "succeeded"
+  /** A task failed (or a step could not be done); its dependents were skipped. */
+  | "failed"
+  /** A task went INACTIVE or Globus asked for consent: the user must act, then run again. */
+  | "action-required"
+  /** `--detach`: everything was submitted, nothing followed. */
+  | "detached";
+
+export interface ExecutionResult {
+  readonly outcome: ExecutionOutcome;
+  readonly steps: Readonly<Record<string, StepOutcome | "submitted" | "pending">>;
+}
+
+type StepResult = {
+  /** `submitted`/`pending` when detached: its tasks run on / it waits for a later run. */
+  readonly outcome: StepOutcome | "submitted" | "pending";
+  readonly actionRequired: boolean;
+};
+
+const counters = (task: TaskDocument): TaskCounters => ({
+  bytesTransferred: task.bytes_transferred,
+  files: task.files,
+  filesTransferred: task.files_transferred,
+  filesSkipped: task.files_skipped,
+  directories: task.directories,
+  faults: task.faults,
+});
+
+export const taskSnapshot = (task: TaskDocument): TaskSnapshot => ({
+  status: task.status,
+  niceStatus: task.nice_status,
+  counters: counters(task),
+  fatalError:
+    task.fatal_error === null ? null : `${task.fatal_error.code}: ${task.fatal_error.description}`,
+});
+
+/** What to do about a task that did not succeed, in the user's terms. */
+const remedyFor = (snapshot: TaskSnapshot, rerun: string): string | undefined => {
+  if (snapshot.status === "INACTIVE") {
+    return `Globus paused the task (${snapshot.niceStatus ?? "inactive"}): usually a consent or credential it needs was withdrawn or expired. Grant it again (transflow consent), then ${rerun} to follow the task again`;
+  }
+  if (snapshot.status === "FAILED" && snapshot.fatalError?.startsWith("DEADLINE") === true) {
+    return "the task's deadline passed before it finished: raise deadline: in the workflow, then run it again";
+  }
+  return undefined;
+};
+
+/**
+ * Executes `plan`, recording each step in `recorder` and reporting to the `RunReporter`. `rerun` is
+ * the command that resumes this run, for remedies.
+ */
+export const executePlan = <E>(
+  plan: Plan,
+  recorder: RunRecorder<E>,
+  rerun: string,
+  options: ExecuteOptions = {},
+): Effect.Effect<ExecutionResult, E | TransferApiError, TransferApi | RunReporter> =>
+  Effect.gen(function* () {
+    const transfer = yield* TransferApi;
+    const done = new Map(
+      yield* Effect.forEach(plan.steps, (step) =>
+        Deferred.make<StepResult>().pipe(Effect.map((d) => [step.id, d] as const)),
+      ),
+    );
+    const recorded = new Map(recorder.state.steps.map((s) => [s.id, s]));
+    const polling = options.polling ?? DEFAULT_POLLING;
+
+    const finishStep = (step: PlanStep, result: StepResult, reason?: string) =>
+      Effect.gen(function* () {
+        if (result.outcome !== "submitted" && result.outcome !== "pending") {
+          yield* recorder.append({
+            type: "step-done",
+            step: step.id,
+            outcome: result.outcome,
+            ...(reason === undefined ? {} : { reason }),
+          });
+          yield* report("step-done", {
+            step: step.id,
+            outcome: result.outcome,
+            ...(reason === undefined ? {} : { reason }),
+          });
+        }
+        yield* Deferred.succeed(done.get(step.id) as Deferred.Deferred<StepResult>, result);
+        return result;
+      });
+
+    /** Follows one batch's task to its end, recording status changes; true if it succeeded. */
+    const follow = (step: PlanStep, index: number, taskId: string, known?: BatchState) =>
+      Effect.gen(function* () {
+        let last = known?.status;
+        let lastAt: number | undefined;
+        let lastBytes = 0;
+        const settled = yield* followTask(
+          transfer.getTask(taskId).pipe(Effect.map(taskSnapshot)),
+          (snapshot) =>
+            Effect.gen(function* () {
+              const now = yield* Effect.clockWith((c) => c.currentTimeMillis);
+              const rate =
+                lastAt === undefined || now <= lastAt
+                  ? null
+                  : Math.max(
+                      0,
+                      ((snapshot.counters.bytesTransferred - lastBytes) * 1000) / (now - lastAt),
+                    );
+              lastAt = now;
+              lastBytes = snapshot.counters.bytesTransferred;
+              yield* report("task-progress", {
+                step: step.id,
+                batch: index,
+                taskId,
+                status: snapshot.status,
+                niceStatus: snapshot.niceStatus,
+                counters: snapshot.counters,
+                bytesPerSecond: rate,
+              });
+              if (
+                last?.status === snapshot.status &&
+                last.niceStatus === (snapshot.niceStatus ?? undefined)
+              ) {
+                return;
+              }
+              const entry = {
+                type: "task-status",
+                step: step.id,
+                batch: index,
+                taskId,
+                status: snapshot.status,
+                ...(snapshot.niceStatus === null ? {} : { niceStatus: snapshot.niceStatus }),
+                bytes: snapshot.counters.bytesTransferred,
+                files: snapshot.counters.files,
+                filesTransferred: snapshot.counters.filesTransferred,
+                filesSkipped: snapshot.counters.filesSkipped,
+                faults: snapshot.counters.faults,
+                ...(snapshot.fatalError === null ? {} : { fatalError: snapshot.fatalError }),
+              } as const;
+              yield* recorder.append(entry).pipe(Effect.orDie);
+              last = { ...entry, t: new Date(now).toISOString() };
+            }),
+          polling,
+        );
+        if (settled.status !== "SUCCEEDED") {
+          // The task's error events say what went wrong, file by file.
+          const events = yield* Effect.either(
+            transfer.taskEvents(taskId, { limit: 10, errorsOnly: true }),
+          );
+          if (events._tag === "Right") {
+            for (const event of [...events.right.DATA].reverse()) {
+              yield* report("task-event", {
+                step: step.id,
+                batch: index,
+                taskId,
+                code: event.code,
+                description:
+                  event.details === ""
+                    ? event.description
+                    : `${event.description} (${event.details})`,
+                isError: event.is_error,
+              });
+            }
+          }
+        }
+        const remedy = remedyFor(settled, rerun);
+        yield* report("task-done", {
+          step: step.id,
+          batch: index,
+          taskId,
+          status: settled.status,
+          counters: settled.counters,
+          ...(settled.fatalError === null
+            ? settled.status === "INACTIVE" && settled.niceStatus !== null
+              ? { reason: settled.niceStatus }
+              : {}
+            : { reason: settled.fatalError }),
+          ...(remedy === undefined ? {} : { remedy }),
+        });
+        return settled.status;
+      });
+
+    /** Submits one batch unless the journal says it was; returns its task id. */
+    const submitBatch = (
+      step: PlanTransferStep | Extract<PlanStep, { action: "delete" }>,
+      index: number,
+      known?: BatchState,
+    ) =>
+      Effect.gen(function* () {
+        const batch = step.batches[index] as PlanBatch<unknown>;
+        if (known?.taskId !== undefined) {
+          yield* report("batch-attached", { step: step.id, batch: index, taskId: known.taskId });
+          return known.taskId;
+        }
+        let submissionId = known?.submissionId;
+        if (submissionId === undefined) {
+          submissionId = yield* transfer.submissionId();
+          // Durable before the submit: a crash after this line resubmits with the same id.
+          yield* recorder.append({
+            type: "batch-submission-id",
+            step: step.id,
+            batch: index,
+            fingerprint: batch.fingerprint,
+            submissionId,
+          });
+        }
+        const now = new Date(yield* Effect.clockWith((c) => c.currentTimeMillis));
+        const built = batchDocument(step, index, { now, submissionId });
+        const result =
+          built?.action === "transfer"
+            ? yield* transfer.submitTransfer(built.document as TransferRequest)
+            : yield* transfer.submitDelete(built?.document as DeleteRequest);
+        yield* recorder.append({
+          type: "batch-submitted",
+          step: step.id,
+          batch: index,
+          fingerprint: batch.fingerprint,
+          submissionId,
+          taskId: result.taskId,
+          code: result.code,
+        });
+        yield* report("batch-submitted", {
+          step: step.id,
+          batch: index,
+          taskId: result.taskId,
+          submissionId,
+          duplicate: result.code === "Duplicate",
+        });
+        return result.taskId;
+      });
+
+    const runStep = (step: PlanStep, previous: StepState | undefined) =>
+      Effect.gen(function* () {
+        if (previous?.outcome === "succeeded") {
+          // Done by an earlier process: recorded already, so only its dependents hear of it.
+          const result: StepResult = { outcome: "succeeded", actionRequired: false };
+          yield* Deferred.succeed(done.get(step.id) as Deferred.Deferred<StepResult>, result);
+          return result;
+        }
+        const needs = yield* Effect.forEach(step.needs, (need) =>
+          Deferred.await(done.get(need) as Deferred.Deferred<StepResult>).pipe(
+            Effect.map((result) => [need, result] as const),
+          ),
+        );
+        // Detached: a step whose needs are only submitted waits for a later run (Globus does not
+        // order tasks, so a delete must not start before the copy it follows has finished).
+        if (
+          needs.some(([, result]) => result.outcome === "submitted" || result.outcome === "pending")
+        ) {
+          return yield* finishStep(step, { outcome: "pending", actionRequired: false });
+        }
+        const blocked = needs.filter(([, result]) => result.outcome !== "succeeded");
+        if (blocked.length > 0) {
+          return yield* finishStep(
+            step,
+            { outcome: "skipped", actionRequired: false },
+            `needs ${blocked.map(([need, r]) => `${need} (${r.outcome})`).join(", ")}`,
+          );
+        }
+        yield* report("step-started", { step: step.id });
+        const known = (index: number) => previous?.batches[index];
+
+        if (step.action === "mkdir") {
+          for (let index = 0; index < step.batches.length; index++) {
+            const batch = step.batches[index] as PlanBatch<string>;
+            if (known(index)?.mkdir !== undefined) continue;
+            const path = JSON.parse(batch.itemsJson) as string;
+            const answer = yield* transfer.mkdir(step.collectionId, path);
+            yield* recorder.append({
+              type: "mkdir-done",
+              step: step.id,
+              batch: index,
+              path,
+              existed: answer === "exists",
+            });
+            yield* report("mkdir-done", { step: step.id, path, existed: answer === "exists" });
+          }
+          return yield* finishStep(step, { outcome: "succeeded", actionRequired: false });
+        }
+
+        const taskIds: string[] = [];
+        for (let index = 0; index < step.batches.length; index++) {
+          taskIds.push(yield* submitBatch(step, index, known(index)));
+        }
+        if (options.detach === true) {
+          return yield* finishStep(step, { outcome: "submitted", actionRequired: false });
+        }
+        const statuses = yield* Effect.forEach(
+          taskIds,
+          (taskId, index) => follow(step, index, taskId, known(index)),
+          { concurrency: "unbounded" },
+        );
+        const failed = statuses.filter((s) => s !== "SUCCEEDED").length;
+        if (failed === 0)
+          return yield* finishStep(step, { outcome: "succeeded", actionRequired: false });
+        const inactive = statuses.includes("INACTIVE");
+        return yield* finishStep(
+          step,
+          { outcome: "failed", actionRequired: inactive },
+          `${failed} of ${statuses.length} tasks did not succeed`,
+        );
+      });
+
+    const results = yield* Effect.forEach(
+      plan.steps,
+      (step) =>
+        runStep(step, recorded.get(step.id)).pipe(
+          // A consent Globus asks for mid-run stops this step; its dependents are skipped.
+          Effect.catchIf(
+            (error): error is ConsentRequiredError => error instanceof ConsentRequiredError,
+            (error) =>
+              Effect.gen(function* () {
+                yield* report("warning", { message: error.message });
+                return yield* finishStep(
+                  step,
+                  { outcome: "failed", actionRequired: true },
+                  `Globus needs more consent: run transflow consent for this workflow, then ${rerun}`,
+                );
+              }),
+          ),
+        ),
+      { concurrency: options.concurrency ?? 4 },
+    );
+    const steps = Object.fromEntries(
+      plan.steps.map((step, i) => [step.id, results[i]?.outcome ?? "skipped"]),
+    );
+    const outcome: ExecutionOutcome = results.some((r) => r.actionRequired)
+      ? "action-required"
+      : results.some((r) => r.outcome === "failed" || r.outcome === "skipped")
+        ? "failed"
+        : options.detach === true
+          ? "detached"
+          : "succeeded";
+    return { outcome, steps };
+  });
