@@ -69,7 +69,13 @@ export {
 export type { ParsePlanResult } from "./plan/PlanJson.ts";
 export { canonicalJson, parsePlanJson, planJson, planJsonChunks } from "./plan/PlanJson.ts";
 export type { PlanBuilder, PlanFacts, PlanOptions, PlanResult } from "./plan/Planner.ts";
-export { makePlanBuilder, planWorkflow, workflowScope } from "./plan/Planner.ts";
+export {
+  makePlanBuilder,
+  planWorkflow,
+  recheckConsents,
+  workflowFingerprint,
+  workflowScope,
+} from "./plan/Planner.ts";
 export type { Sha256 } from "./plan/Sha256.ts";
 export { makeSha256, sha256Hex } from "./plan/Sha256.ts";
 export type { ParseScopesResult, Scope, ScopeParseFailure } from "./scope/Scope.ts";

@@ -62,6 +62,7 @@ import {
   PLAN_FORMAT,
   type Plan,
   type PlanBatch,
+  type PlanConsents,
   type PlanIdentity,
   type PlanStep,
   type PlanTransferItem,
@@ -208,6 +209,30 @@ const stepUses = (step: Step, index: number): [string, DataPath][] => {
   if (step.mkdir) return [[step.mkdir.collection, ["steps", index, "mkdir", "collection"]]];
   return [];
 };
+
+/**
+ * A checked workflow's fingerprint: `sha256:` and the SHA-256 of `JSON.stringify(workflow)` (inputs
+ * and templates resolved). A run of a plan file compares it with the workflow as it is now.
+ */
+export const workflowFingerprint = (
+  workflow: Workflow,
+  sha256: () => Sha256 = makeSha256,
+): string => `sha256:${sha256().updateText(JSON.stringify(workflow)).digestHex()}`;
+
+/**
+ * A plan's consents checked again against what the tokens carry now: a plan file made yesterday
+ * (or by CI) is run with today's login.
+ */
+export const recheckConsents = (plan: Plan, granted: GrantedConsents): PlanConsents =>
+  planConsents(
+    plan.collections,
+    plan.consents.sessions,
+    granted,
+    plan.consents.command ?? consentCommandOf(plan),
+    pathOnlyLocator(plan.workflow.file),
+  ).consents;
+
+const consentCommandOf = (plan: Plan): string => `transflow consent ${plan.workflow.file}`;
 
 /** Each collection alias a step uses, with where it is first used. */
 const collectionUses = (workflow: Workflow): Map<string, DataPath> => {
@@ -735,7 +760,7 @@ export const makePlanBuilder = (
       workflow: {
         name: workflow.name,
         file: options.file,
-        fingerprint: `sha256:${sha256().updateText(JSON.stringify(workflow)).digestHex()}`,
+        fingerprint: workflowFingerprint(workflow, sha256),
       },
       inputs,
       identity: who,

@@ -14,6 +14,8 @@ import {
   type PlanFacts,
   type PlanOptions,
   planWorkflow,
+  recheckConsents,
+  workflowFingerprint,
   workflowScope,
 } from "../../src/plan/Planner.ts";
 import { type Workflow, WorkflowSchema } from "../../src/workflow/WorkflowSchema.ts";
@@ -357,6 +359,17 @@ describe("granted and missing consents", () => {
     }
     expect(workflowScope(workflow, { documents: [MAPPED] })).toContain(dataAccess(MAPPED.id));
     expect(workflowScope(copyFrom({ id: GUEST.id }), { documents: [GUEST] })).toBe(TRANSFER_ALL);
+  });
+
+  it("recheckConsents: a plan made offline, checked against today's tokens", () => {
+    const offline = plan(workflow, lookedUp(MAPPED)).plan;
+    if (offline === undefined) throw new Error("no plan");
+    expect(offline.consents.checked).toBe(false);
+    const now = recheckConsents(offline, { scopes: [TRANSFER_ALL] });
+    expect(now.checked).toBe(true);
+    expect(now.missing).toEqual([dataAccess(MAPPED.id)]);
+    expect(now.command).toBe("transflow consent wf.yaml");
+    expect(offline.workflow.fingerprint).toBe(workflowFingerprint(workflow));
   });
 
   it("nothing known about tokens: unchecked, nothing claimed granted or missing", () => {
