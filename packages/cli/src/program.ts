@@ -93,6 +93,47 @@ Examples:
     });
 
   program
+    .command("run")
+    .description(
+      "Run a workflow (or a plan.json) to the end: submit each batch once, follow every task.",
+    )
+    .argument("<target>", "workflow file, or a plan file from transflow plan -o")
+    .option("-i, --input <name=value>", "set an input (repeatable)", collect, [] as string[])
+    .option("--inputs-file <file>", "read inputs from a YAML or JSON mapping")
+    .option("--json", "print the run's events as JSON lines (docs/run-events.md)")
+    .option("--detach", "submit everything that can start now, then return")
+    .option("--fresh", "start a new run even if an unfinished one of this workflow exists")
+    .option(
+      "--concurrency <n>",
+      "steps run at once when their needs allow (default 4)",
+      parsePositiveInteger,
+    )
+    .option(
+      "--cancel-on-interrupt",
+      "Ctrl-C cancels the run's tasks instead of leaving them running",
+    )
+    .option(
+      "--sandbox",
+      "run against a local Globus started in this process (files in .transflow-sandbox)",
+    )
+    .addHelpText(
+      "after",
+      `
+Running the same workflow with the same inputs again resumes its unfinished run: finished steps are
+skipped, tasks in flight are followed again, and no batch is ever submitted twice.
+Exit codes: 0 succeeded, 1 a step failed, 2 invalid input, 3 login or consent needed, 4 Globus
+unavailable after retries, 130 interrupted.
+Examples:
+  $ transflow run workflows/quickstart.yaml --sandbox
+  $ transflow run nightly.yaml --input day=2026-11-27
+  $ transflow run plan.json --json > events.jsonl`,
+    )
+    .action(async (target, options) => {
+      const { runCommand } = await import("./commands/run.ts");
+      setExitCode(await runCommand(io, target, options, version));
+    });
+
+  program
     .command("login")
     .description("Log in to Globus as a person; the tokens are stored for later commands.")
     .option(

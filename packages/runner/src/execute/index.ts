@@ -21,3 +21,5 @@ export type {
   TaskStatus,
 } from "./RunEvents.ts";
 export { RUN_EVENTS_VERSION, RunReporter, report, runEvent } from "./RunEvents.ts";
+export type { RunReport, RunRequest } from "./RunWorkflow.ts";
+export { RunExitCode, runWorkflow } from "./RunWorkflow.ts";

@@ -1,0 +1,144 @@
+/**
+ * `transflow run <workflow|plan.json>`: plans (or loads the plan), checks consents, executes and
+ * follows every task; resumes the unfinished run of the same workflow and inputs. Renders the run's
+ * events as progress bars on a terminal, timestamped lines in logs, or JSON lines with `--json`.
+ * `--sandbox` runs it all against a local Globus started in this process.
+ */
+import { join, resolve } from "node:path";
+import type { RunEvent, RunReport } from "@transflow/runner";
+import { Effect, Fiber } from "effect";
+import type { Io } from "../Io.ts";
+import { renderDiagnostic } from "../render/Diagnostics.ts";
+import { makeRunLineRenderer, renderRunEventJson } from "../render/RunLines.ts";
+import { makeStyle } from "../render/Style.ts";
+import { type InputOptions, readInputs } from "./inputs.ts";
+
+export interface RunCommandOptions extends InputOptions {
+  readonly json?: boolean;
+  readonly detach?: boolean;
+  readonly fresh?: boolean;
+  readonly concurrency?: number;
+  readonly cancelOnInterrupt?: boolean;
+  readonly sandbox?: boolean;
+}
+
+/** The command line that resumes this run: the same command, without `--fresh`. */
+const rerunCommand = (target: string, options: RunCommandOptions): string => {
+  const words = ["transflow", "run", target];
+  for (const input of options.input ?? []) words.push("--input", input);
+  if (options.inputsFile !== undefined) words.push("--inputs-file", options.inputsFile);
+  return words.join(" ");
+};
+
+/** Where events go: JSON lines, progress bars (a terminal), or plain lines (logs). */
+const makeRenderer = async (io: Io, options: RunCommandOptions) => {
+  if (options.json === true) {
+    return {
+      render: (event: RunEvent) => io.stdout.write(renderRunEventJson(event)),
+      stop: () => {},
+    };
+  }
+  if (io.stderr.isTTY === true && io.env.TERM !== "dumb") {
+    const { makeRunProgress } = await import("../render/RunProgress.ts");
+    return makeRunProgress(io);
+  }
+  const lines = makeRunLineRenderer();
+  return {
+    render: (event: RunEvent) => {
+      const text = lines(event);
+      if (text !== undefined) io.stdout.write(text);
+    },
+    stop: () => {},
+  };
+};
+
+/** The sandbox's environment and data folder, for `--sandbox`; closes with `close`. */
+const startLocalGlobus = async (io: Io) => {
+  const { defaultConfig, startSandbox } = await import("@transflow/sandbox");
+  const dataDir = resolve(io.cwd, ".transflow-sandbox");
+  const sandbox = await startSandbox(defaultConfig, { dataDir, port: 0 });
+  const guest = sandbox.info.collections.find((c) => c.entityType === "GCSv5_guest_collection");
+  return {
+    env: {
+      ...io.env,
+      ...sandbox.env,
+      // The sandbox is new each time: its runs and tokens live beside its files, not in yours.
+      TRANSFLOW_HOME: join(dataDir, "home"),
+      TRANSFLOW_REFRESH_TOKEN: undefined,
+    },
+    guestRoot: guest?.localRoot ?? undefined,
+    close: () => sandbox.close(),
+  };
+};
+
+export const runCommand = async (
+  io: Io,
+  target: string,
+  options: RunCommandOptions,
+  version: string,
+): Promise<number> => {
+  const err = makeStyle(io.stderr, io.env);
+  const given = await readInputs(options);
+  if (given.diagnostics.some((d) => d.severity === "error")) {
+    for (const d of given.diagnostics) io.stderr.write(renderDiagnostic(d, err));
+    return 2;
+  }
+  const local = options.sandbox === true ? await startLocalGlobus(io) : undefined;
+  const renderer = await makeRenderer(io, options);
+  const { runWorkflow } = await import("@transflow/runner");
+  const rerun = rerunCommand(target, options);
+  const fiber = Effect.runFork(
+    runWorkflow(
+      {
+        target,
+        inputs: given.inputs,
+        env: local?.env ?? io.env,
+        fresh: options.fresh === true || local !== undefined,
+        ...(options.detach === undefined ? {} : { detach: options.detach }),
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.cancelOnInterrupt === undefined
+          ? {}
+          : { cancelOnInterrupt: options.cancelOnInterrupt }),
+        invokedWith: rerun,
+        version,
+      },
+      renderer.render,
+    ),
+  );
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    Effect.runFork(Fiber.interrupt(fiber));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let report: RunReport;
+  try {
+    report = await Effect.runPromise(Fiber.join(fiber)).catch(() => ({
+      exitCode: 130,
+      diagnostics: [],
+    }));
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    renderer.stop();
+    await local?.close();
+  }
+  for (const d of report.diagnostics) io.stderr.write(renderDiagnostic(d, err));
+  if (interrupted && report.exitCode === 130) {
+    io.stderr.write(
+      options.cancelOnInterrupt === true
+        ? `${err.yellow("stopped")}: the run's tasks were cancelled at Globus\n`
+        : `${err.yellow("stopped following")}: the tasks keep running at Globus. Follow them again with: ${rerun}\n`,
+    );
+  } else if (report.exitCode === 0 && options.detach === true && report.runId !== undefined) {
+    io.stderr.write(
+      `submitted; the tasks run at Globus. Follow them with: transflow wait ${report.runId} (or ${rerun})\n`,
+    );
+  } else if (report.exitCode === 0 && local?.guestRoot !== undefined && options.json !== true) {
+    io.stderr.write(
+      `${err.green("✓")} done: the sandbox's guest collection is ${local.guestRoot}\n`,
+    );
+  }
+  return report.exitCode;
+};
