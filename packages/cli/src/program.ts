@@ -109,6 +109,11 @@ Examples:
       parsePositiveInteger,
     )
     .option(
+      "--max-items-per-batch <n>",
+      "items per Transfer task when planning (default 10,000)",
+      parsePositiveInteger,
+    )
+    .option(
       "--cancel-on-interrupt",
       "Ctrl-C cancels the run's tasks instead of leaving them running",
     )

@@ -18,6 +18,7 @@ export interface RunCommandOptions extends InputOptions {
   readonly detach?: boolean;
   readonly fresh?: boolean;
   readonly concurrency?: number;
+  readonly maxItemsPerBatch?: number;
   readonly cancelOnInterrupt?: boolean;
   readonly sandbox?: boolean;
 }
@@ -96,6 +97,9 @@ export const runCommand = async (
         fresh: options.fresh === true || local !== undefined,
         ...(options.detach === undefined ? {} : { detach: options.detach }),
         ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+        ...(options.maxItemsPerBatch === undefined
+          ? {}
+          : { maxItemsPerBatch: options.maxItemsPerBatch }),
         ...(options.cancelOnInterrupt === undefined
           ? {}
           : { cancelOnInterrupt: options.cancelOnInterrupt }),

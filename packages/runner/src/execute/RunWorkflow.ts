@@ -53,6 +53,8 @@ export interface RunRequest {
   readonly fresh?: boolean;
   readonly detach?: boolean;
   readonly concurrency?: number;
+  /** Items per Transfer task when planning a workflow (not a plan file). @default 10,000 */
+  readonly maxItemsPerBatch?: number;
   /** Ctrl-C cancels the run's tasks at Globus instead of leaving them running. */
   readonly cancelOnInterrupt?: boolean;
   /** How the user started this run, to tell them how to resume it. */
@@ -146,6 +148,9 @@ const planFor = async (
   const planned = await planPreparedWorkflow(prepared, facts.facts, {
     createdAt: new Date().toISOString(),
     identity: facts.identity,
+    ...(request.maxItemsPerBatch === undefined
+      ? {}
+      : { maxItemsPerBatch: request.maxItemsPerBatch }),
   });
   return planned.plan === undefined
     ? { diagnostics: [...facts.diagnostics, ...planned.diagnostics] }
