@@ -1,5 +1,6 @@
 // The README is the front door: the workflows and commands it shows must run.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot, runCli } from "./support/cli.ts";
@@ -35,15 +36,33 @@ describe("README", () => {
     },
   );
 
-  it("runs its quick-start validate command as written", async () => {
-    const command = blocks("sh").find((b) => b.includes("transflow validate"));
+  it("runs its quick start as written: a real run on the sandbox that copies the files", async () => {
+    const command = blocks("sh").find((b) => b.includes("npx transflow run"));
     const args = command?.split("npx transflow ")[1]?.trim().split(/\s+/) ?? [];
-    expect(args[0]).toBe("validate");
-    const { readdirSync } = await import("node:fs");
-    const files = readdirSync(join(repoRoot, "workflows")).filter((f) => f.endsWith(".yaml"));
-    const result = await runCli(["validate", ...files.map((f) => `workflows/${f}`)]);
-    expect(result.code).toBe(0);
-    expect(result.stdout.match(/✓/g)?.length).toBe(files.length);
+    expect(args).toEqual(["run", "workflows/quickstart.yaml", "--sandbox"]);
+    // In a folder of its own, so the sandbox's files land there and not in the repository.
+    const cwd = mkdtempSync(join(tmpdir(), "transflow-quickstart-"));
+    try {
+      mkdirSync(join(cwd, "workflows"));
+      writeFileSync(
+        join(cwd, "workflows", "quickstart.yaml"),
+        readFileSync(join(repoRoot, "workflows", "quickstart.yaml")),
+      );
+      const result = await runCli(args, { cwd, env: { TRANSFLOW_HOME: undefined } });
+      expect(result.stderr).toContain("✓ done");
+      expect(result.code).toBe(0);
+      const copied = join(cwd, ".transflow-sandbox", "guest", "quickstart", "run-001");
+      expect(readFileSync(join(copied, "results.csv"), "utf8")).toBe(
+        "sample,value\na,1\nb,2\nc,3\n",
+      );
+      // The filter left out *.tmp files (the folder itself is copied, empty).
+      expect(existsSync(join(copied, "tmp", "scratch.tmp"))).toBe(false);
+      expect(existsSync(join(cwd, ".transflow-sandbox", "mapped", "data", "run-001", "tmp"))).toBe(
+        false,
+      );
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 
   it("shows real output: each console block is its command's output, as printed", async () => {
