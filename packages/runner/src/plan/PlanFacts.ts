@@ -62,7 +62,7 @@ const gather = ({ workflow, file, locate, env }: GatherPlanFactsInput) =>
     });
     if (tokens.identity === "none") {
       return notLoggedIn(
-        "not logged in: set TRANSFLOW_CLIENT_ID and TRANSFLOW_CLIENT_SECRET (a client identity, for CI) or TRANSFLOW_REFRESH_TOKEN and TRANSFLOW_NATIVE_CLIENT_ID (a person)",
+        "not logged in: run transflow login (a person), or set TRANSFLOW_CLIENT_ID and TRANSFLOW_CLIENT_SECRET (a client identity, for CI)",
       );
     }
     const identity: PlanIdentity = tokens.identity;
