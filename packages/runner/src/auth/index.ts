@@ -1,6 +1,7 @@
 /**
  * A person's Globus login: the token store, stored-token `AuthTokens`, the native-app login flow
- * and the entry points of `transflow login`, `consent`, `logout` and `whoami`. Explicit exports only.
+ * and the entry points of `transflow login`, `consent`, `logout`, `whoami` and `collections`.
+ * Explicit exports only.
  */
 export type {
   AuthCommandError,
@@ -18,6 +19,20 @@ export {
   runWhoami,
   workflowConsentScope,
 } from "./AuthCommands.ts";
+export type {
+  CollectionDetails,
+  CollectionSearchInput,
+  CollectionSearchResult,
+  CollectionSummary,
+  SessionPolicy,
+  WorkflowCollectionEntry,
+} from "./CollectionsCommands.ts";
+export {
+  collectionAlias,
+  collectionDetails,
+  runCollectionSearch,
+  runCollectionShow,
+} from "./CollectionsCommands.ts";
 export type { LoginError, LoginMode, LoginRequest, LoginResult } from "./Login.ts";
 export {
   BASE_LOGIN_SCOPES,

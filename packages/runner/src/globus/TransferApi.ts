@@ -1,7 +1,7 @@
 /**
  * Globus Transfer v0.10 calls with the identity's bearer token: submission ids, transfer and
  * delete submissions, mkdir, task reads, cancel, events and successful transfers, endpoint
- * documents. A 401 forgets the token and tries once more with a fresh one (the SDKs' run-once
+ * documents and endpoint search. A 401 forgets the token and tries once more with a fresh one (the SDKs' run-once
  * refresh); request starts are spaced to stay under Transfer's 20 requests/s. No retry logic of
  * its own beyond that: GlobusHttp retries transient failures, which is safe for a submission
  * because it always carries its `submission_id`.
@@ -11,7 +11,10 @@ import {
   CancelResult,
   type DeleteRequest,
   EndpointDocument,
+  EndpointList,
+  type EntityType,
   EventList,
+  type FilterScope,
   MkdirResult,
   requiredScopesOf,
   SubmissionId,
@@ -88,9 +91,31 @@ export interface TaskEventsOptions {
   readonly errorsOnly?: boolean | undefined;
 }
 
+/**
+ * One page of `GET /endpoint_search`. Transfer requires `fulltext` when `scope` is `all` (the
+ * default); pages hold at most 100 results and only the first 1000 are reachable (§5.3).
+ */
+export interface EndpointSearchOptions {
+  /** `filter_fulltext`: every word must prefix-match (display name, description, keywords, …). */
+  readonly fulltext?: string | undefined;
+  /** `filter_scope`; Transfer's default is `all`. */
+  readonly scope?: FilterScope | undefined;
+  /** `filter_entity_type`: only this kind of document. */
+  readonly entityType?: EntityType | undefined;
+  /** `filter_owner_id`: an identity id. */
+  readonly ownerId?: string | undefined;
+  /** Page size (at most 100). */
+  readonly limit?: number | undefined;
+  readonly offset?: number | undefined;
+}
+
 export interface TransferApiShape {
   /** `GET /v0.10/endpoint/<id>`: the endpoint or collection document. */
   readonly getEndpoint: (id: string) => Effect.Effect<EndpointDocument, TransferApiError>;
+  /** `GET /v0.10/endpoint_search`: one page of endpoints and collections, best match first. */
+  readonly endpointSearch: (
+    options: EndpointSearchOptions,
+  ) => Effect.Effect<EndpointList, TransferApiError>;
   /** `GET /v0.10/submission_id`: a fresh idempotency key for one submission. */
   readonly submissionId: () => Effect.Effect<string, TransferApiError>;
   /** `POST /v0.10/transfer`; resending the same document answers `Duplicate`, never a 2nd task. */
@@ -240,6 +265,26 @@ const makeWith = (options: TransferApiOptions) =>
       return yield* call({ method: "GET", path: endpointPath(collectionId) }, EndpointDocument);
     });
 
+    const endpointSearch = Effect.fn("TransferApi.endpointSearch")(function* (
+      options: EndpointSearchOptions,
+    ) {
+      return yield* call(
+        {
+          method: "GET",
+          path: "/v0.10/endpoint_search",
+          query: {
+            filter_fulltext: options.fulltext,
+            filter_scope: options.scope,
+            filter_entity_type: options.entityType,
+            filter_owner_id: options.ownerId,
+            limit: options.limit,
+            offset: options.offset,
+          },
+        },
+        EndpointList,
+      );
+    });
+
     const submissionId = Effect.fn("TransferApi.submissionId")(function* () {
       const answer = yield* call({ method: "GET", path: "/v0.10/submission_id" }, SubmissionId);
       return answer.value;
@@ -340,6 +385,7 @@ const makeWith = (options: TransferApiOptions) =>
 
     return {
       getEndpoint,
+      endpointSearch,
       submissionId,
       submitTransfer,
       submitDelete,
@@ -476,6 +522,26 @@ export const endpointNotFound = (collectionId: string, url: string): GlobusApiEr
     retryAfterSeconds: undefined,
     body: undefined,
   });
+
+/**
+ * The in-memory `endpoint_search` filter: every word of `fulltext` starts a word of the display
+ * name, description or keywords (case ignored); `entityType` and `ownerId` match exactly; the
+ * scope is not modelled.
+ */
+const memorySearchMatches = (
+  document: EndpointDocument,
+  options: EndpointSearchOptions,
+): boolean => {
+  if (options.entityType !== undefined && document.entity_type !== options.entityType) return false;
+  if (options.ownerId !== undefined && document.owner_id !== options.ownerId) return false;
+  const words = (text: string | null | undefined) =>
+    (text ?? "")
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter((word) => word.length > 0);
+  const haystack = [document.display_name, document.description, document.keywords].flatMap(words);
+  return words(options.fulltext).every((term) => haystack.some((word) => word.startsWith(term)));
+};
 
 /** A new ACTIVE task for a submitted document. */
 const newTaskDocument = (
@@ -655,6 +721,24 @@ const makeMemory = (options: MemoryTransfer) =>
     };
 
     const api: TransferApiShape = {
+      endpointSearch: (searchOptions) =>
+        serve("endpointSearch", undefined, () =>
+          Effect.sync((): EndpointList => {
+            const all = [...endpoints.values()].filter((document) =>
+              memorySearchMatches(document, searchOptions),
+            );
+            const offset = searchOptions.offset ?? 0;
+            const limit = searchOptions.limit ?? 25;
+            const page = all.slice(offset, offset + limit);
+            return {
+              DATA_TYPE: "endpoint_list",
+              DATA: page.map((document) => ({ ...document, _rank: 1 })),
+              limit,
+              offset,
+              has_next_page: offset + page.length < all.length,
+            };
+          }),
+        ),
       getEndpoint: (collectionId) =>
         serve("getEndpoint", collectionId, () => {
           const error = endpointErrors.get(collectionId.toLowerCase());
@@ -854,7 +938,8 @@ export class TransferApi extends Context.Tag("transflow/TransferApi")<
 
   /**
    * An in-memory Transfer with no HTTP (see `TransferMemoryShape` for what it does), and its
-   * control as `TransferMemory`; unknown endpoint ids answer 404 `EndpointNotFound`.
+   * control as `TransferMemory`; unknown endpoint ids answer 404 `EndpointNotFound`, and
+   * `endpointSearch` pages over the given documents (words prefix-match; scope not modelled).
    */
   static readonly layerMemory = (
     options: MemoryTransfer = {},

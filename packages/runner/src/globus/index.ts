@@ -44,6 +44,7 @@ export type { RequestSpacing } from "./RateLimit.ts";
 export { makeRequestSpacing, noSpacing, TRANSFER_MAX_REQUESTS_PER_SECOND } from "./RateLimit.ts";
 export type {
   CancelCode,
+  EndpointSearchOptions,
   ListTasksOptions,
   MemoryCall,
   MemoryTask,
@@ -66,3 +67,9 @@ export {
   TransferMemory,
   taskListFilter,
 } from "./TransferApi.ts";
+export type {
+  EndpointSearchItem,
+  SearchEndpointsQuery,
+  SearchEndpointsResult,
+} from "./TransferSearch.ts";
+export { SEARCH_MAX_RESULTS, SEARCH_PAGE_SIZE, searchEndpoints } from "./TransferSearch.ts";
