@@ -139,6 +139,107 @@ Examples:
     });
 
   program
+    .command("runs")
+    .description("List every run in the state folder, newest first, and how far each got.")
+    .option("--json", "print the runs as JSON")
+    .addHelpText(
+      "after",
+      `
+Runs live in $TRANSFLOW_HOME/runs (else $XDG_STATE_HOME/transflow/runs or
+~/.local/state/transflow/runs). OUTCOME is succeeded, failed, cancelled, unfinished (no end
+recorded yet: still running, detached or interrupted) or unreadable (its files are damaged).
+--json prints { "v": 1, "location", "runs": [ { "runId", "workflow": { "name", "file",
+"fingerprint" }, "createdAt", "inputs", "environment", "outcome", "counts": { "steps",
+"stepsDone", "batches", "withSubmissionId", "submitted", "succeeded", "failed", "inactive" } }
+| { "runId", "outcome": "unreadable", "problem" } ] }.
+Exit codes: 0 ok, 1 the state folder cannot be read.`,
+    )
+    .action(async (options) => {
+      const { runsCommand } = await import("./commands/runs.ts");
+      setExitCode(await runsCommand(io, options));
+    });
+
+  program
+    .command("status")
+    .description("Show a run: each step's outcome, each batch's task and its status.")
+    .argument("[run]", "run id (see transflow runs); the newest run when left out")
+    .option("--json", "print the status as JSON")
+    .option("--offline", "show the journal's view only: do not ask Globus")
+    .addHelpText(
+      "after",
+      `
+Reads the run's journal without taking it over (a transflow run or wait driving it goes on).
+When a Globus identity is configured (transflow login, or TRANSFLOW_CLIENT_ID and
+TRANSFLOW_CLIENT_SECRET), the tasks the journal saw unfinished are looked up at Globus (shown
+"at Globus now"; nothing is written); otherwise it shows the journal's view and says so.
+--json prints { "v": 1, "runId", "workflow", "inputs", "createdAt", "environment",
+"invokedWith", "outcome", "counts", "interruptions", "lastInterrupt"?, "live": { "openTasks",
+"looked", "note"? }, "steps": [ { "id", "action", "progress" (succeeded, failed, skipped,
+submitted, pending), "reason"?, "batches": [ { "batch" (0-based), "submissionId"?, "taskId"?,
+"recorded"?: { "status", "niceStatus"?, "bytes"?, "files"?, "filesTransferred"?, "faults"?,
+"fatalError"?, "t" }, "mkdir"?: { "path", "existed" }, "live"?: { "status", "niceStatus",
+"counters", "fatalError" }, "liveError"? } ] } ], "unsubmitted": [step ids], "warnings" }.
+Exit codes: 0 ok, 1 the run's files are damaged, 2 no such run.
+Examples:
+  $ transflow status
+  $ transflow status 20261128T093005Z-nightly-3fa91c --json`,
+    )
+    .action(async (run, options) => {
+      const { statusCommand } = await import("./commands/status.ts");
+      setExitCode(await statusCommand(io, run, options));
+    });
+
+  program
+    .command("wait")
+    .description("Follow a run's submitted tasks to their end (after --detach or Ctrl-C).")
+    .argument("<run>", "run id (see transflow runs)")
+    .option("--json", "print the events as JSON lines (docs/run-events.md)")
+    .option("--timeout <duration>", "stop waiting after this long, e.g. 90s, 15m, 2h, 1h30m")
+    .addHelpText(
+      "after",
+      `
+Submits nothing: it follows the tasks already submitted, records their statuses in the run's
+journal, and records the run's end once every step has one. Steps never submitted (a run started
+with --detach leaves those that need a submitted step) are named, with the transflow run command
+that continues the run. It takes the run over, so it fails while a transflow run drives it.
+--json prints the events of transflow run --json, one per line (docs/run-events.md); the last is
+run-done, with outcome succeeded, failed, detached (steps were never submitted) or interrupted.
+Exit codes: 0 every task succeeded, 1 a task failed, 2 no such run, 3 a task is INACTIVE (login
+or consent needed), 4 Globus unavailable, 124 --timeout ran out, 130 interrupted (Ctrl-C). The
+tasks keep running at Globus after a timeout or Ctrl-C.
+Examples:
+  $ transflow wait 20261128T093005Z-nightly-3fa91c
+  $ transflow wait 20261128T093005Z-nightly-3fa91c --timeout 2h --json > events.jsonl`,
+    )
+    .action(async (run, options) => {
+      const { waitCommand } = await import("./commands/wait.ts");
+      setExitCode(await waitCommand(io, run, options));
+    });
+
+  program
+    .command("cancel")
+    .description("Cancel every task of a run still running at Globus; record the run as cancelled.")
+    .argument("<run>", "run id (see transflow runs)")
+    .option("--json", "print what was cancelled as JSON")
+    .addHelpText(
+      "after",
+      `
+Tasks already finished are left as they are. The run is recorded as cancelled only when every
+cancel went through, so cancel can be run again. It takes the run over: stop a transflow run
+driving it first (or start runs with --cancel-on-interrupt).
+--json prints { "v": 1, "runId", "tasks": [ { "step", "batch" (0-based), "taskId", "code"?
+(Canceled, CancelAccepted, TaskComplete), "status"?, "error"? } ], "unknownSubmissions": [ {
+"step", "batch", "submissionId" } ], "recorded", "endedBefore"? }.
+Exit codes: 0 cancelled, 1 a cancel failed, 2 no such run, 3 login needed, 4 Globus unavailable.
+Example:
+  $ transflow cancel 20261128T093005Z-nightly-3fa91c`,
+    )
+    .action(async (run, options) => {
+      const { cancelCommand } = await import("./commands/cancel.ts");
+      setExitCode(await cancelCommand(io, run, options));
+    });
+
+  program
     .command("login")
     .description("Log in to Globus as a person; the tokens are stored for later commands.")
     .option(
@@ -207,6 +308,49 @@ Example:
     .action(async (options) => {
       const { whoamiCommand } = await import("./commands/whoami.ts");
       setExitCode(await whoamiCommand(io, options));
+    });
+
+  const collections = program
+    .command("collections")
+    .description("Find Globus collections and see what a workflow needs to use one.");
+  collections
+    .command("search")
+    .description("Search collections by words: entity type, owner, data_access consent needed.")
+    .argument("[words...]", "words to look for (all must match, prefixes count)")
+    .option(
+      "--filter-scope <scope>",
+      "all (default), my-endpoints, my-gcp-endpoints, recently-used, in-use, shared-by-me, shared-with-me, hide-no-permissions, administered-by-me",
+    )
+    .option("--limit <n>", "results to show, up to 1000 (default 25)", parsePositiveInteger)
+    .option("--json", "print as JSON")
+    .addHelpText(
+      "after",
+      `
+Search also finds GCS endpoints (GCSv5_endpoint): they are not collections and cannot be used in a
+workflow. Exit codes: 0 ok, 2 usage, 3 not logged in, 4 Globus unavailable, 1 other failures.
+Examples:
+  $ transflow collections search "university cluster"
+  $ transflow collections search --filter-scope shared-with-me --limit 100`,
+    )
+    .action(async (words, options) => {
+      const { collectionsSearchCommand } = await import("./commands/collections.ts");
+      setExitCode(await collectionsSearchCommand(io, words, options));
+    });
+  collections
+    .command("show")
+    .description("Show a collection: type, session policy, data_access scope, a workflow entry.")
+    .argument("<id>", "collection id (UUID)")
+    .option("--json", "print as JSON")
+    .addHelpText(
+      "after",
+      `
+Exit codes: 0 ok, 2 unknown id, 3 not logged in, 4 Globus unavailable, 1 other failures.
+Example:
+  $ transflow collections show 6c54cade-bde5-45c1-bdea-f4bd71dba2cc`,
+    )
+    .action(async (id, options) => {
+      const { collectionsShowCommand } = await import("./commands/collections.ts");
+      setExitCode(await collectionsShowCommand(io, id, options));
     });
 
   program

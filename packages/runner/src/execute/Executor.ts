@@ -12,13 +12,14 @@ import {
   type PlanStep,
   type PlanTransferStep,
 } from "@transflow/core";
-import type { DeleteRequest, TaskDocument, TransferRequest } from "@transflow/core/globus";
+import type { DeleteRequest, TransferRequest } from "@transflow/core/globus";
 import { Deferred, Effect } from "effect";
 import { ConsentRequiredError } from "../globus/GlobusErrors.ts";
 import { TransferApi, type TransferApiError } from "../globus/TransferApi.ts";
 import type { BatchState, JournalEntry, RunState, StepState } from "../run/RunState.ts";
-import { DEFAULT_POLLING, followTask, type PollingPolicy, type TaskSnapshot } from "./Monitor.ts";
-import { type RunReporter, report, type StepOutcome, type TaskCounters } from "./RunEvents.ts";
+import { followBatch } from "./BatchFollower.ts";
+import { DEFAULT_POLLING, type PollingPolicy } from "./Monitor.ts";
+import { type RunReporter, report, type StepOutcome } from "./RunEvents.ts";
 
 /** Where the executor records what it did: the run's journal, or memory in tests. */
 export interface RunRecorder<E> {
@@ -56,34 +57,6 @@ type StepResult = {
   /** `submitted`/`pending` when detached: its tasks run on / it waits for a later run. */
   readonly outcome: StepOutcome | "submitted" | "pending";
   readonly actionRequired: boolean;
-};
-
-const counters = (task: TaskDocument): TaskCounters => ({
-  bytesTransferred: task.bytes_transferred,
-  files: task.files,
-  filesTransferred: task.files_transferred,
-  filesSkipped: task.files_skipped,
-  directories: task.directories,
-  faults: task.faults,
-});
-
-export const taskSnapshot = (task: TaskDocument): TaskSnapshot => ({
-  status: task.status,
-  niceStatus: task.nice_status,
-  counters: counters(task),
-  fatalError:
-    task.fatal_error === null ? null : `${task.fatal_error.code}: ${task.fatal_error.description}`,
-});
-
-/** What to do about a task that did not succeed, in the user's terms. */
-const remedyFor = (snapshot: TaskSnapshot, rerun: string): string | undefined => {
-  if (snapshot.status === "INACTIVE") {
-    return `Globus paused the task (${snapshot.niceStatus ?? "inactive"}): usually a consent or credential it needs was withdrawn or expired. Grant it again (transflow consent), then ${rerun} to follow the task again`;
-  }
-  if (snapshot.status === "FAILED" && snapshot.fatalError?.startsWith("DEADLINE") === true) {
-    return "the task's deadline passed before it finished: raise deadline: in the workflow, then run it again";
-  }
-  return undefined;
 };
 
 /**
@@ -125,97 +98,12 @@ export const executePlan = <E>(
         return result;
       });
 
-    /** Follows one batch's task to its end, recording status changes; true if it succeeded. */
+    /** Follows one batch's task to its end, recording status changes; its final status. */
     const follow = (step: PlanStep, index: number, taskId: string, known?: BatchState) =>
-      Effect.gen(function* () {
-        let last = known?.status;
-        let lastAt: number | undefined;
-        let lastBytes = 0;
-        const settled = yield* followTask(
-          transfer.getTask(taskId).pipe(Effect.map(taskSnapshot)),
-          (snapshot) =>
-            Effect.gen(function* () {
-              const now = yield* Effect.clockWith((c) => c.currentTimeMillis);
-              const rate =
-                lastAt === undefined || now <= lastAt
-                  ? null
-                  : Math.max(
-                      0,
-                      ((snapshot.counters.bytesTransferred - lastBytes) * 1000) / (now - lastAt),
-                    );
-              lastAt = now;
-              lastBytes = snapshot.counters.bytesTransferred;
-              yield* report("task-progress", {
-                step: step.id,
-                batch: index,
-                taskId,
-                status: snapshot.status,
-                niceStatus: snapshot.niceStatus,
-                counters: snapshot.counters,
-                bytesPerSecond: rate,
-              });
-              if (
-                last?.status === snapshot.status &&
-                last.niceStatus === (snapshot.niceStatus ?? undefined)
-              ) {
-                return;
-              }
-              const entry = {
-                type: "task-status",
-                step: step.id,
-                batch: index,
-                taskId,
-                status: snapshot.status,
-                ...(snapshot.niceStatus === null ? {} : { niceStatus: snapshot.niceStatus }),
-                bytes: snapshot.counters.bytesTransferred,
-                files: snapshot.counters.files,
-                filesTransferred: snapshot.counters.filesTransferred,
-                filesSkipped: snapshot.counters.filesSkipped,
-                faults: snapshot.counters.faults,
-                ...(snapshot.fatalError === null ? {} : { fatalError: snapshot.fatalError }),
-              } as const;
-              yield* recorder.append(entry).pipe(Effect.orDie);
-              last = { ...entry, t: new Date(now).toISOString() };
-            }),
-          polling,
-        );
-        if (settled.status !== "SUCCEEDED") {
-          // The task's error events say what went wrong, file by file.
-          const events = yield* Effect.either(
-            transfer.taskEvents(taskId, { limit: 10, errorsOnly: true }),
-          );
-          if (events._tag === "Right") {
-            for (const event of [...events.right.DATA].reverse()) {
-              yield* report("task-event", {
-                step: step.id,
-                batch: index,
-                taskId,
-                code: event.code,
-                description:
-                  event.details === ""
-                    ? event.description
-                    : `${event.description} (${event.details})`,
-                isError: event.is_error,
-              });
-            }
-          }
-        }
-        const remedy = remedyFor(settled, rerun);
-        yield* report("task-done", {
-          step: step.id,
-          batch: index,
-          taskId,
-          status: settled.status,
-          counters: settled.counters,
-          ...(settled.fatalError === null
-            ? settled.status === "INACTIVE" && settled.niceStatus !== null
-              ? { reason: settled.niceStatus }
-              : {}
-            : { reason: settled.fatalError }),
-          ...(remedy === undefined ? {} : { remedy }),
-        });
-        return settled.status;
-      });
+      followBatch(
+        { step: step.id, batch: index, taskId, known: known?.status, rerun, polling },
+        (entry) => recorder.append(entry),
+      ).pipe(Effect.map((settled) => settled.status));
 
     /** Submits one batch unless the journal says it was; returns its task id. */
     const submitBatch = (

@@ -2,15 +2,46 @@
  * Running a plan: the events a run reports and the monitoring of its tasks.
  */
 
+export type { FollowBatchInput } from "./BatchFollower.ts";
+export { followBatch, taskRemedy, taskSnapshot, taskStatusEntry } from "./BatchFollower.ts";
 export type {
   ExecuteOptions,
   ExecutionOutcome,
   ExecutionResult,
   RunRecorder,
 } from "./Executor.ts";
-export { executePlan, taskSnapshot } from "./Executor.ts";
+export { executePlan } from "./Executor.ts";
 export type { PollingPolicy, TaskSnapshot } from "./Monitor.ts";
 export { DEFAULT_POLLING, followTask, isSettled, nextPollDelay } from "./Monitor.ts";
+export type {
+  BatchStatus,
+  CancelledTask,
+  CancelResult,
+  CommandReport,
+  OpenTask,
+  RunStatus,
+  RunsListing,
+  StatusRequest,
+  StepProgress,
+  StepStatus,
+  WaitOptions,
+  WaitRequest,
+  WaitResult,
+} from "./RunCommands.ts";
+export {
+  cancelRun,
+  cancelRunFromEnv,
+  listRunsFromEnv,
+  openTasks,
+  runStatusFromEnv,
+  runStatusOf,
+  settledStepOutcome,
+  unsubmittedSteps,
+  WaitExitCode,
+  waitForRun,
+  waitForRunFromEnv,
+  withLiveStatus,
+} from "./RunCommands.ts";
 export type {
   RunEvent,
   RunEventType,

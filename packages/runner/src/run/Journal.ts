@@ -114,7 +114,7 @@ export class RunLockedError extends Data.TaggedError("RunLockedError")<{
         : `transflow process ${this.pid}${this.hostname === undefined ? "" : ` on ${this.hostname}`}`;
     return this.lost
       ? `Run ${this.runId} was taken over by ${holder} while this one ran; stopped writing to it. Follow it with \`transflow status ${this.runId}\`.`
-      : `Run ${this.runId} is being driven by ${holder}. Wait for it (\`transflow wait ${this.runId}\`) or stop it first.`;
+      : `Run ${this.runId} is being driven by ${holder}. See it with \`transflow status ${this.runId}\`, and run again once that process has ended.`;
   }
 }
 
