@@ -1,26 +1,21 @@
 // Issue #6: submission throughput. 100 batches × 10,000 items (a 1,000,000-line batch file at the
-// default batch size) submitted with `--detach` on loopback: goal ≥ 50 batches/s with the 20 req/s
-// spacing off, peak RSS ≤ 400 MB. `transflow run` cannot turn its spacing off, so three rows:
-// - the CLI as shipped (`run --detach --fresh --json`, spacing on) against the sandbox;
-// - run-submit.mjs: what `run --detach` does (plan, journal, executor, the same code from
-//   packages/runner/dist) in a child process with `TransferApi.layerWith({ maxRequestsPerSecond:
-//   undefined })`, against the sandbox;
-// - the same against a loopback stub that answers submission_id and transfer without parsing the
-//   body (all else is passed to the sandbox): the client's own ceiling.
-// Batches/s is over the submit phase: from the first submission id request (the CLI: the
-// `step-started` event) to the last `batch-submitted`. Each run gets a new sandbox process.
+// default batch size) submitted with `transflow run --detach` on loopback: goal ≥ 50 batches/s with
+// the 20 req/s spacing off (TRANSFLOW_MAX_REQUESTS_PER_SECOND=off, honoured only for a Transfer on
+// this machine), peak RSS ≤ 400 MB. Three rows: spacing on against the sandbox; spacing off against
+// the sandbox; spacing off against a loopback stub that answers submission_id and transfer without
+// parsing the body (all else is passed to the sandbox): the client's own ceiling.
+// Batches/s is over the submit phase: from the `step-started` event to the last `batch-submitted`.
+// Each run gets a new sandbox process.
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { fmt, median, root } from "./lib.mjs";
-import { between, clientEnv, runCli, runNode, startSandbox } from "./run-lib.mjs";
+import { between, clientEnv, runCli, startSandbox } from "./run-lib.mjs";
 
 const BATCHES = 100;
 const PER_BATCH = 10_000;
 const RUNS = 3;
-const harness = fileURLToPath(new URL("./run-submit.mjs", import.meta.url));
 
 const writeWorkflow = (dir) => {
   mkdirSync(dir, { recursive: true });
@@ -107,30 +102,18 @@ const once = async (mode, dir, workflow) => {
   try {
     const env = clientEnv(sandbox, join(dir, "home"));
     if (stub) env.GLOBUS_SDK_SERVICE_URL_TRANSFER = stub.url;
+    if (mode !== "cli") env.TRANSFLOW_MAX_REQUESTS_PER_SECOND = "off";
     const cpu0 = sandbox.cpuSeconds();
-    if (mode === "cli") {
-      const result = await runCli(["run", workflow, "--detach", "--fresh", "--json"], env);
-      if (result.code !== 0) throw new Error(`run exited ${result.code}: ${result.stderr}`);
-      const started = result.events.find((e) => e.type === "step-started");
-      const submitted = result.events.filter((e) => e.type === "batch-submitted");
-      return {
-        batches: submitted.length,
-        submitMs: between(started, submitted.at(-1)),
-        wallMs: result.ms,
-        rssMb: result.rssMb,
-        clientCpuS: Number.NaN,
-        sandboxCpuS: sandbox.cpuSeconds() - cpu0,
-      };
-    }
-    const result = await runNode(harness, [workflow, "off"], env);
-    if (result.code !== 0) throw new Error(`run-submit exited ${result.code}: ${result.stderr}`);
-    const out = JSON.parse(result.stdout);
+    const result = await runCli(["run", workflow, "--detach", "--fresh", "--json"], env);
+    if (result.code !== 0) throw new Error(`run exited ${result.code}: ${result.stderr}`);
+    const started = result.events.find((e) => e.type === "step-started");
+    const submitted = result.events.filter((e) => e.type === "batch-submitted");
     return {
-      batches: out.batches,
-      submitMs: out.submitMs,
+      batches: submitted.length,
+      submitMs: between(started, submitted.at(-1)),
       wallMs: result.ms,
       rssMb: result.rssMb,
-      clientCpuS: out.submitCpuMs / 1000,
+      clientCpuS: Number.NaN,
       sandboxCpuS: sandbox.cpuSeconds() - cpu0,
     };
   } finally {
@@ -146,8 +129,8 @@ export const run = async () => {
   const workflow = writeWorkflow(dir);
   const modes = [
     ["cli", "`transflow run --detach` as shipped (20 req/s spacing), sandbox"],
-    ["sandbox", "run-submit.mjs, spacing off, sandbox"],
-    ["stub", "run-submit.mjs, spacing off, loopback stub (no parsing)"],
+    ["sandbox", "`transflow run --detach`, TRANSFLOW_MAX_REQUESTS_PER_SECOND=off, sandbox"],
+    ["stub", "`transflow run --detach`, spacing off, loopback stub (no parsing)"],
   ];
   const rows = [];
   try {

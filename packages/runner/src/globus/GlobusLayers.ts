@@ -10,7 +10,22 @@ import type { AuthTokens } from "./AuthTokens.ts";
 import type { CredentialsError } from "./Credentials.ts";
 import { GlobusConfig, type GlobusConfigError } from "./GlobusConfig.ts";
 import { GlobusHttp } from "./GlobusHttp.ts";
+import { TRANSFER_MAX_REQUESTS_PER_SECOND } from "./RateLimit.ts";
 import { TransferApi } from "./TransferApi.ts";
+
+const LOOPBACK = /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?\//;
+
+/**
+ * Requests a second to Transfer: Globus's 20, unless `TRANSFLOW_MAX_REQUESTS_PER_SECOND=off` and
+ * Transfer is on this machine (a sandbox, for benchmarks): real Globus is never hammered.
+ */
+export const transferRequestSpacing = (
+  env: Readonly<Record<string, string | undefined>>,
+): number | undefined =>
+  env.TRANSFLOW_MAX_REQUESTS_PER_SECOND === "off" &&
+  LOOPBACK.test(env.GLOBUS_SDK_SERVICE_URL_TRANSFER ?? "")
+    ? undefined
+    : TRANSFER_MAX_REQUESTS_PER_SECOND;
 
 /** Every Globus service, configured from `env`. */
 export type GlobusServices =
@@ -38,5 +53,7 @@ export const globusLayerFromEnv = (
     Layer.provideMerge(TokenStore.layerFromEnv(env)),
   );
   const tokens = identityTokensLayer(env).pipe(Layer.provideMerge(auth));
-  return TransferApi.layer.pipe(Layer.provideMerge(tokens));
+  return TransferApi.layerWith({ maxRequestsPerSecond: transferRequestSpacing(env) }).pipe(
+    Layer.provideMerge(tokens),
+  );
 };
