@@ -17,6 +17,8 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           // Only end-to-end tests need the built CLI; the build runs only when they do.
           globalSetup: ["test/e2e/support/global-setup.ts"],
+          // After each file: no sandbox token in any output or written file (support/leaks.ts).
+          setupFiles: ["test/e2e/support/leak-check.ts"],
         },
       },
     ],

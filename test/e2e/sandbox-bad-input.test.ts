@@ -339,7 +339,12 @@ describe("the sandbox refuses bad input as Globus does", () => {
     expect(task.status).not.toBe("SUCCEEDED");
     expect(existsSync(outside)).toBe(false);
     expect(existsSync(join(guestRoot, "stolen.txt"))).toBe(false);
-    expect(readdirSync(sandbox.dir).sort()).toEqual(["data", "info.json", "secret.txt"]);
+    expect(readdirSync(sandbox.dir).sort()).toEqual([
+      "data",
+      "info.json",
+      "secret.txt",
+      "tokens.log",
+    ]);
   });
 
   it("unknown paths and methods get Globus-shaped errors, and the sandbox is still up", async () => {

@@ -370,6 +370,12 @@ Example:
     .option("--data-dir <dir>", "folder holding the collections' files")
     .option("--info-file <file>", "write the URLs, clients and collections as JSON")
     .option("--auto-approve", "approve consent pages at once (headless use)")
+    .addOption(
+      new Option(
+        "--token-log <file>",
+        "append every token issued to this file (leak tests only)",
+      ).hideHelp(),
+    )
     .option(
       "--check-wire",
       "check every response against Globus's wire schemas (answer 500 if one differs)",

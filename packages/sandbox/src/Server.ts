@@ -43,6 +43,11 @@ export interface StartOptions {
   readonly checkResponses?: boolean;
   /** Where to report a response that failed that check; defaults to stderr. */
   readonly onWireViolation?: (message: string) => void;
+  /**
+   * Sees every access and refresh token issued. For leak tests only: a test scans what a client
+   * printed and wrote for these values.
+   */
+  readonly onTokenIssued?: (token: string) => void;
 }
 
 export interface SandboxInfo {
@@ -187,7 +192,9 @@ export const startSandbox = async (
     ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
     ...(options.port === undefined ? {} : { port: options.port }),
   });
-  const ctx = makeContext(config, config.dataDir);
+  const base = makeContext(config, config.dataDir);
+  const ctx =
+    options.onTokenIssued === undefined ? base : { ...base, onTokenIssued: options.onTokenIssued };
   await seedCollections(ctx);
 
   const faults = new Faults(ctx.random, config.faults, config.taskFaults);

@@ -4,6 +4,8 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
+import { recordCliOutput } from "./leaks.ts";
+
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 export const binPath = fileURLToPath(
   new URL("../../../packages/cli/bin/transflow.js", import.meta.url),
@@ -34,7 +36,10 @@ export const runCli = (
       stderr += chunk;
     });
     child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code) => {
+      recordCliOutput(args, { stdout, stderr }, options.env?.TRANSFLOW_HOME);
+      resolve({ code, stdout, stderr });
+    });
   });
 
 /** A stack trace in output means a user's mistake was treated as a crash. */
@@ -77,6 +82,7 @@ export const startCli = (
     child.on("error", reject);
     child.on("close", (code) => {
       for (const listener of listeners) listener();
+      recordCliOutput(args, { stdout, stderr }, options.env?.TRANSFLOW_HOME);
       resolve({ code, stdout, stderr });
     });
   });

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binPath, repoRoot } from "./cli.ts";
+import { readTokenLog, watchTokenLog } from "./leaks.ts";
 
 export interface SandboxProcessInfo {
   authUrl: string;
@@ -56,7 +57,11 @@ export const startSandboxProcess = async (
     "--info-file",
     infoFile,
     "--check-wire",
+    // Every token it issues, for the suite's leak check (leaks.ts).
+    "--token-log",
+    join(dir, "tokens.log"),
   ];
+  watchTokenLog(join(dir, "tokens.log"));
   if (options.config) {
     const file = join(dir, "sandbox.json");
     writeFileSync(file, JSON.stringify(options.config));
@@ -95,6 +100,7 @@ export const startSandboxProcess = async (
     stop: async () => {
       if (child.exitCode === null) child.kill("SIGTERM");
       await exited;
+      readTokenLog(join(dir, "tokens.log"));
       rmSync(dir, { recursive: true, force: true });
     },
     collection: (entityType, highAssurance = false) => {

@@ -2,6 +2,7 @@
  * `transflow sandbox`: starts the local Globus (Auth + Transfer) on 127.0.0.1 and prints what a
  * client needs, as `KEY=value` lines a shell can eval. Runs until Ctrl-C or SIGTERM.
  */
+import { appendFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import {
   defaultConfig,
@@ -19,6 +20,7 @@ export interface SandboxCommandOptions {
   readonly infoFile?: string;
   readonly autoApprove?: boolean;
   readonly checkWire?: boolean;
+  readonly tokenLog?: string;
 }
 
 /** Single-quoted for POSIX shells, so `eval` reads the value back exactly. */
@@ -46,6 +48,13 @@ export const sandboxCommand = async (io: Io, options: SandboxCommandOptions): Pr
         ...(options.port === undefined ? {} : { port: options.port }),
         ...(options.dataDir === undefined ? {} : { dataDir: options.dataDir }),
         ...(options.checkWire === true ? { checkResponses: true } : {}),
+        ...(options.tokenLog === undefined
+          ? {}
+          : {
+              // Leak tests only: the tokens a client must never print or write elsewhere.
+              onTokenIssued: (token: string) =>
+                appendFileSync(options.tokenLog ?? "", `${token}\n`),
+            }),
       },
     );
   } catch (error) {

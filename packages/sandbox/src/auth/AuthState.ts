@@ -51,7 +51,7 @@ export const makeAuthState = (ctx: SandboxContext): AuthState => {
     clients: new Map(ctx.config.clients.map((client) => [client.id, client])),
     person,
     directory: makeIdentityDirectory(ctx.config.identities, ctx.config.clients),
-    tokens: makeTokenStore(ctx.config.accessTokenLifetimeSeconds * 1000),
+    tokens: makeTokenStore(ctx.config.accessTokenLifetimeSeconds * 1000, ctx.onTokenIssued),
     consents: makeConsentStore(),
     idTokens: makeIdTokenSigner(),
     counters: {

@@ -87,14 +87,21 @@ interface CodeRecord {
 /** How long a spent or expired code is remembered, so a replay is recognised as one. */
 const CODE_MEMORY_MS = 60 * 60 * 1000;
 
-/** Makes an empty store; access tokens live `accessTokenLifetimeMs`. */
-export const makeTokenStore = (accessTokenLifetimeMs: number): TokenStore => {
+/**
+ * Makes an empty store; access tokens live `accessTokenLifetimeMs`. `onIssued` sees each token
+ * made (the leak tests' list of what must never appear in a client's output).
+ */
+export const makeTokenStore = (
+  accessTokenLifetimeMs: number,
+  onIssued: (token: string) => void = () => {},
+): TokenStore => {
   const accessTokens = new Map<string, AccessRecord>();
   const refreshTokens = new Map<string, RefreshRecord>();
   const codes = new Map<string, CodeRecord>();
 
   const issueAccess = (grant: TokenGrant, now: number): { token: string; key: string } => {
     const token = randomSecret();
+    onIssued(token);
     const key = secretDigest(token);
     accessTokens.set(key, {
       info: {
@@ -125,6 +132,7 @@ export const makeTokenStore = (accessTokenLifetimeMs: number): TokenStore => {
       code?.issuedKeys.push(access.key);
       if (!options.refresh) return { accessToken: access.token, refreshToken: undefined };
       const refreshToken = randomSecret();
+      onIssued(refreshToken);
       const refreshKey = secretDigest(refreshToken);
       refreshTokens.set(refreshKey, { grant, revoked: false, accessKeys: new Set([access.key]) });
       code?.issuedKeys.push(refreshKey);

@@ -19,6 +19,8 @@ export interface SandboxContext {
   readonly random: () => number;
   readonly collections: ReadonlyMap<string, ResolvedCollection>;
   readonly identities: ReadonlyMap<string, IdentityConfig>;
+  /** Sees every access and refresh token issued (leak tests only; see `StartOptions`). */
+  readonly onTokenIssued?: (token: string) => void;
 }
 
 /** mulberry32: small, fast, good enough for reproducible fault injection. */
