@@ -67,7 +67,12 @@ export const taskRemedy = (snapshot: TaskSnapshot, rerun: string): string | unde
   if (snapshot.status === "INACTIVE") {
     return `Globus paused the task (${snapshot.niceStatus ?? "inactive"}): usually a consent or credential it needs was withdrawn or expired. Grant it again (transflow consent), then ${rerun} to follow the task again`;
   }
-  if (snapshot.status === "FAILED" && snapshot.fatalError?.startsWith("DEADLINE") === true) {
+  // Globus's fatal_error for a task past its deadline is EXPIRED ("deadline expired").
+  if (
+    snapshot.status === "FAILED" &&
+    (snapshot.fatalError?.startsWith("EXPIRED") === true ||
+      snapshot.fatalError?.startsWith("DEADLINE") === true)
+  ) {
     return "the task's deadline passed before it finished: raise deadline: in the workflow, then run it again";
   }
   return undefined;

@@ -21,7 +21,7 @@ import { Cause, Effect, Exit, Option } from "effect";
 import { storeEnvironment } from "../auth/TokenStore.ts";
 import { AuthTokens } from "../globus/AuthTokens.ts";
 import { GlobusConfig } from "../globus/GlobusConfig.ts";
-import { GlobusUnavailableError } from "../globus/GlobusErrors.ts";
+import { GlobusUnavailableError, isRetryable } from "../globus/GlobusErrors.ts";
 import { globusLayerFromEnv } from "../globus/GlobusLayers.ts";
 import { TransferApi } from "../globus/TransferApi.ts";
 import { gatherPlanFacts } from "../plan/PlanFacts.ts";
@@ -272,8 +272,9 @@ const reportOfFailure = (error: {
   readonly message: string;
 }): RunReport => {
   const tag = error._tag ?? "";
+  // Out of retries on a transient failure (no answer, or 429/5xx every time): Globus is down.
   const exitCode =
-    error instanceof GlobusUnavailableError || tag === "GlobusUnavailableError"
+    error instanceof GlobusUnavailableError || isRetryable(error)
       ? RunExitCode.globusUnavailable
       : tag === "ConsentRequiredError" ||
           tag === "LoginRequiredError" ||

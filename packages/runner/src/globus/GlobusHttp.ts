@@ -40,6 +40,13 @@ export interface GlobusRequest {
   /** The whole `Authorization` value (`Bearer …`, `Basic …`), kept redacted until it is sent. */
   readonly authorization?: Redacted.Redacted<string>;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Retry transient failures here (the default). A caller whose retries must rebuild the request
+   * (a bearer token that may expire during a `Retry-After` wait) turns this off and retries itself
+   * on `retrySchedule`.
+   * @default true
+   */
+  readonly retry?: boolean;
 }
 
 /** One problem a wire schema found; zod's issues have this shape. */
@@ -91,19 +98,19 @@ export const MAX_RETRY_SLEEP = Duration.seconds(10);
  * 10 s; a usable `Retry-After` on a 429/503 replaces the sleep (Effect's `retryTransient` ignores
  * it); stops after 5 retries or at the first error `isRetryable` refuses.
  */
-export const retrySchedule: Schedule.Schedule<unknown, GlobusHttpError> = Schedule.exponential(
+export const retrySchedule: Schedule.Schedule<unknown, unknown> = Schedule.exponential(
   Duration.millis(500),
 ).pipe(
   Schedule.jitteredWith({ min: 0.5, max: 1.5 }),
   Schedule.modifyDelay((_, delay) => Duration.min(delay, MAX_RETRY_SLEEP)),
-  Schedule.intersect(Schedule.identity<GlobusHttpError>()),
+  Schedule.intersect(Schedule.identity<unknown>()),
   Schedule.modifyDelay(([, error], delay) =>
     error instanceof GlobusApiError && error.retryAfterSeconds !== undefined
       ? Duration.min(Duration.seconds(error.retryAfterSeconds), MAX_RETRY_SLEEP)
       : delay,
   ),
   Schedule.intersect(Schedule.recurs(MAX_RETRIES)),
-  Schedule.whileInput((error: GlobusHttpError) => isRetryable(error)),
+  Schedule.whileInput((error: unknown) => isRetryable(error)),
 );
 
 /** An integer number of seconds above zero; dates, zero and fractions are ignored (§6.1). */
@@ -328,8 +335,8 @@ const make = Effect.gen(function* () {
       method: request.method,
       url: `${serviceUrl(config, request.service, request.path)}${queryString(request.query)}`,
     };
-    return attempt(request, schema, exchange).pipe(
-      Effect.retry(retrySchedule),
+    const once = attempt(request, schema, exchange);
+    return (request.retry === false ? once : Effect.retry(once, retrySchedule)).pipe(
       Effect.withSpan("GlobusHttp.request", {
         attributes: { method: exchange.method, url: exchange.url },
       }),

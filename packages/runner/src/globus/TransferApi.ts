@@ -31,7 +31,7 @@ import { Clock, Context, Effect, Layer, Redacted } from "effect";
 import { AuthTokens, type AuthTokensError } from "./AuthTokens.ts";
 import { GlobusConfig, serviceUrl } from "./GlobusConfig.ts";
 import { ConsentRequiredError, GlobusApiError, type GlobusHttpError } from "./GlobusErrors.ts";
-import { GlobusHttp, type GlobusRequest, type WireSchema } from "./GlobusHttp.ts";
+import { GlobusHttp, type GlobusRequest, retrySchedule, type WireSchema } from "./GlobusHttp.ts";
 import { makeRequestSpacing, TRANSFER_MAX_REQUESTS_PER_SECOND } from "./RateLimit.ts";
 
 export type TransferApiError = GlobusHttpError | AuthTokensError;
@@ -244,7 +244,7 @@ const makeWith = (options: TransferApiOptions) =>
           const authorization = Redacted.make(`Bearer ${Redacted.value(token)}`);
           yield* spacing.take;
           return yield* http
-            .request({ ...request, service: "transfer", authorization }, schema)
+            .request({ ...request, service: "transfer", authorization, retry: false }, schema)
             .pipe(
               Effect.catchTag("GlobusApiError", (error) => {
                 const consent = asConsentRequired(error);
@@ -258,7 +258,9 @@ const makeWith = (options: TransferApiOptions) =>
               }),
             );
         });
-      return attempt(false);
+      // Retried here, not in GlobusHttp: each try takes the token afresh, so one that expired
+      // while waiting out a Retry-After is renewed (the Python SDK re-sets Authorization too).
+      return Effect.retry(attempt(false), retrySchedule);
     };
 
     const getEndpoint = Effect.fn("TransferApi.getEndpoint")(function* (collectionId: string) {
