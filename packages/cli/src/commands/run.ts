@@ -5,11 +5,11 @@
  * `--sandbox` runs it all against a local Globus started in this process.
  */
 import { join, resolve } from "node:path";
-import type { RunEvent, RunReport } from "@transflow/runner";
+import type { RunReport } from "@transflow/runner";
 import { Effect, Fiber } from "effect";
 import type { Io } from "../Io.ts";
 import { renderDiagnostic } from "../render/Diagnostics.ts";
-import { makeRunLineRenderer, renderRunEventJson } from "../render/RunLines.ts";
+import { makeRunRenderer } from "../render/RunRenderer.ts";
 import { makeStyle } from "../render/Style.ts";
 import { type InputOptions, readInputs } from "./inputs.ts";
 
@@ -29,28 +29,6 @@ const rerunCommand = (target: string, options: RunCommandOptions): string => {
   for (const input of options.input ?? []) words.push("--input", input);
   if (options.inputsFile !== undefined) words.push("--inputs-file", options.inputsFile);
   return words.join(" ");
-};
-
-/** Where events go: JSON lines, progress bars (a terminal), or plain lines (logs). */
-const makeRenderer = async (io: Io, options: RunCommandOptions) => {
-  if (options.json === true) {
-    return {
-      render: (event: RunEvent) => io.stdout.write(renderRunEventJson(event)),
-      stop: () => {},
-    };
-  }
-  if (io.stderr.isTTY === true && io.env.TERM !== "dumb") {
-    const { makeRunProgress } = await import("../render/RunProgress.ts");
-    return makeRunProgress(io);
-  }
-  const lines = makeRunLineRenderer();
-  return {
-    render: (event: RunEvent) => {
-      const text = lines(event);
-      if (text !== undefined) io.stdout.write(text);
-    },
-    stop: () => {},
-  };
 };
 
 /** The sandbox's environment and data folder, for `--sandbox`; closes with `close`. */
@@ -85,7 +63,7 @@ export const runCommand = async (
     return 2;
   }
   const local = options.sandbox === true ? await startLocalGlobus(io) : undefined;
-  const renderer = await makeRenderer(io, options);
+  const renderer = await makeRunRenderer(io, options.json === true);
   const { runWorkflow } = await import("@transflow/runner");
   const rerun = rerunCommand(target, options);
   const fiber = Effect.runFork(

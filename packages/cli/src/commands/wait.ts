@@ -4,16 +4,11 @@
  * submits nothing. Renders the events as `transflow run` does: progress bars on a terminal,
  * timestamped lines in logs, JSON lines with `--json`.
  */
-import {
-  type CommandReport,
-  type RunEvent,
-  type WaitResult,
-  waitForRunFromEnv,
-} from "@transflow/runner";
+import { type CommandReport, type WaitResult, waitForRunFromEnv } from "@transflow/runner";
 import { Effect, Fiber } from "effect";
 import type { Io } from "../Io.ts";
 import { renderDiagnostic } from "../render/Diagnostics.ts";
-import { makeRunLineRenderer, renderRunEventJson } from "../render/RunLines.ts";
+import { makeRunRenderer } from "../render/RunRenderer.ts";
 import { makeStyle } from "../render/Style.ts";
 
 export interface WaitCommandOptions {
@@ -46,28 +41,6 @@ export const parseDuration = (text: string): number | undefined => {
   return at === 0 || total <= 0 ? undefined : total;
 };
 
-/** Where events go: JSON lines, progress bars (a terminal), or plain lines (logs). */
-const makeRenderer = async (io: Io, options: WaitCommandOptions) => {
-  if (options.json === true) {
-    return {
-      render: (event: RunEvent) => io.stdout.write(renderRunEventJson(event)),
-      stop: () => {},
-    };
-  }
-  if (io.stderr.isTTY === true && io.env.TERM !== "dumb") {
-    const { makeRunProgress } = await import("../render/RunProgress.ts");
-    return makeRunProgress(io);
-  }
-  const lines = makeRunLineRenderer();
-  return {
-    render: (event: RunEvent) => {
-      const text = lines(event);
-      if (text !== undefined) io.stdout.write(text);
-    },
-    stop: () => {},
-  };
-};
-
 export const waitCommand = async (
   io: Io,
   runId: string,
@@ -81,7 +54,7 @@ export const waitCommand = async (
     );
     return 2;
   }
-  const renderer = await makeRenderer(io, options);
+  const renderer = await makeRunRenderer(io, options.json === true);
   const fiber = Effect.runFork(
     waitForRunFromEnv(
       { runId, env: io.env, ...(timeout === undefined ? {} : { timeout }) },

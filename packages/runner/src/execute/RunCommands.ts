@@ -33,9 +33,9 @@ import {
   type TaskStatusState,
 } from "../run/RunState.ts";
 import { followBatch, taskSnapshot, taskStatusEntry } from "./BatchFollower.ts";
+import { failureExitCode, failureHint, LOGIN_TAGS, RunExitCode } from "./Failures.ts";
 import type { PollingPolicy, TaskSnapshot } from "./Monitor.ts";
 import { type RunEvent, type RunOutcome, RunReporter, report } from "./RunEvents.ts";
-import { RunExitCode } from "./RunWorkflow.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -135,14 +135,6 @@ export const unsubmittedSteps = (state: RunState): readonly string[] =>
 // ---------------------------------------------------------------------------------------------
 // Failures
 
-const CONFIG_TAGS = new Set(["GlobusConfigError", "CredentialsError"]);
-const LOGIN_TAGS = new Set([
-  "LoginRequiredError",
-  "AuthenticationError",
-  "OAuthError",
-  "ConsentRequiredError",
-]);
-
 /** What a command says when another process holds the run: `{ summary, hint }` for `holder`. */
 type LockedWording = (holder: string) => { readonly summary: string; readonly hint: string };
 
@@ -159,24 +151,12 @@ const failureReport = <A>(
   locked?: LockedWording,
 ): CommandReport<A> => {
   const tag = error._tag;
-  const exitCode =
-    tag === "RunNotFoundError" || CONFIG_TAGS.has(tag)
-      ? RunExitCode.invalid
-      : tag === "GlobusUnavailableError"
-        ? RunExitCode.globusUnavailable
-        : LOGIN_TAGS.has(tag)
-          ? RunExitCode.actionRequired
-          : RunExitCode.failed;
+  const exitCode = failureExitCode(error);
   if (tag === "RunLockedError" && locked !== undefined) {
     const { summary, hint } = locked(holderOf(error));
     return { exitCode, diagnostics: [makeError("run-locked", summary, undefined, hint)] };
   }
-  const hint =
-    tag === "GlobusUnavailableError"
-      ? "Globus did not answer after several retries: run the same command again later"
-      : tag === "LoginRequiredError" || tag === "AuthenticationError"
-        ? "log in (transflow login) or set TRANSFLOW_CLIENT_ID and TRANSFLOW_CLIENT_SECRET"
-        : undefined;
+  const hint = failureHint(error);
   return { exitCode, diagnostics: [makeError(code(tag), error.message, undefined, hint)] };
 };
 

@@ -21,7 +21,6 @@ import { Cause, Effect, Exit, Option } from "effect";
 import { storeEnvironment } from "../auth/TokenStore.ts";
 import { AuthTokens } from "../globus/AuthTokens.ts";
 import { GlobusConfig } from "../globus/GlobusConfig.ts";
-import { GlobusUnavailableError, isRetryable } from "../globus/GlobusErrors.ts";
 import { globusLayerFromEnv } from "../globus/GlobusLayers.ts";
 import { TransferApi } from "../globus/TransferApi.ts";
 import { gatherPlanFacts } from "../plan/PlanFacts.ts";
@@ -31,17 +30,8 @@ import { runLayout } from "../run/RunState.ts";
 import { planPreparedWorkflow } from "../workflow/PlanWorkflow.ts";
 import { prepareWorkflowFile } from "../workflow/PrepareWorkflow.ts";
 import { executePlan } from "./Executor.ts";
+import { failureExitCode, failureHint, RunExitCode, type TaggedFailure } from "./Failures.ts";
 import { type RunEvent, RunReporter, report } from "./RunEvents.ts";
-
-/** Exit codes of `run`, `wait` and friends (documented in the README). */
-export const RunExitCode = {
-  succeeded: 0,
-  failed: 1,
-  invalid: 2,
-  actionRequired: 3,
-  globusUnavailable: 4,
-  interrupted: 130,
-} as const;
 
 export interface RunRequest {
   /** A workflow file, or a plan.json made by `transflow plan -o`. */
@@ -267,32 +257,10 @@ const execute = (request: RunRequest, plan: Plan, rerun: string) =>
   );
 
 /** The exit code and message for a failure that ends a run early. */
-const reportOfFailure = (error: {
-  readonly _tag?: string;
-  readonly message: string;
-}): RunReport => {
-  const tag = error._tag ?? "";
-  // Out of retries on a transient failure (no answer, or 429/5xx every time): Globus is down.
-  const exitCode =
-    error instanceof GlobusUnavailableError || isRetryable(error)
-      ? RunExitCode.globusUnavailable
-      : tag === "ConsentRequiredError" ||
-          tag === "LoginRequiredError" ||
-          tag === "AuthenticationError"
-        ? RunExitCode.actionRequired
-        : tag === "GlobusConfigError" || tag === "CredentialsError"
-          ? RunExitCode.invalid
-          : RunExitCode.failed;
-  const hint =
-    exitCode === RunExitCode.globusUnavailable
-      ? "Globus did not answer after several retries: run the same command again later; the run resumes where it stopped"
-      : tag === "JournalCorruptError"
-        ? "the run's journal is damaged: add --fresh to start a new run (check Globus's Activity page for tasks it had started)"
-        : tag === "RunLockedError"
-          ? "another transflow process is driving this run: wait for it, or stop it"
-          : undefined;
-  return { exitCode, diagnostics: [makeError("run-failed", error.message, undefined, hint)] };
-};
+const reportOfFailure = (error: TaggedFailure): RunReport => ({
+  exitCode: failureExitCode(error),
+  diagnostics: [makeError("run-failed", error.message, undefined, failureHint(error))],
+});
 
 /**
  * Runs a workflow or plan file to its end (or, detached, until everything is submitted).

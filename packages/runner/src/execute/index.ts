@@ -11,6 +11,7 @@ export type {
   RunRecorder,
 } from "./Executor.ts";
 export { executePlan } from "./Executor.ts";
+export { RunExitCode } from "./Failures.ts";
 export type { PollingPolicy, TaskSnapshot } from "./Monitor.ts";
 export { DEFAULT_POLLING, followTask, isSettled, nextPollDelay } from "./Monitor.ts";
 export type {
@@ -53,4 +54,4 @@ export type {
 } from "./RunEvents.ts";
 export { RUN_EVENTS_VERSION, RunReporter, report, runEvent } from "./RunEvents.ts";
 export type { RunReport, RunRequest } from "./RunWorkflow.ts";
-export { RunExitCode, runWorkflow } from "./RunWorkflow.ts";
+export { runWorkflow } from "./RunWorkflow.ts";
