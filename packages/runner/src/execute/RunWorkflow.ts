@@ -17,13 +17,17 @@ import {
   recheckConsents,
   workflowFingerprint,
 } from "@transflow/core";
-import { Cause, Effect, Exit, Option } from "effect";
+import { Cause, Effect, Exit, Layer, Option } from "effect";
 import { storeEnvironment } from "../auth/TokenStore.ts";
 import { AuthTokens } from "../globus/AuthTokens.ts";
 import { GlobusConfig } from "../globus/GlobusConfig.ts";
 import { globusLayerFromEnv } from "../globus/GlobusLayers.ts";
 import { TransferApi } from "../globus/TransferApi.ts";
-import { gatherPlanFacts } from "../plan/PlanFacts.ts";
+import {
+  type GatheredPlanFacts,
+  type GatherPlanFactsInput,
+  gatherPlanFactsWith,
+} from "../plan/PlanFacts.ts";
 import { Journal, type RunHandle } from "../run/Journal.ts";
 import { planFingerprint } from "../run/RunFiles.ts";
 import { runLayout } from "../run/RunState.ts";
@@ -64,31 +68,39 @@ const invalid = (diagnostics: readonly Diagnostic[]): RunReport => ({
   diagnostics,
 });
 
-/** A plan file, told apart from a JSON workflow by its `format`. */
-const readPlanFile = async (file: string): Promise<{ plan?: Plan; diagnostics: Diagnostic[] }> => {
-  const text = await readFile(file, "utf8");
+/** Reads a plan file; a parse problem is a diagnostic. */
+const readPlanFile = async (file: string): Promise<{ plan?: Plan; diagnostics: Diagnostic[] }> =>
+  parsedPlan(await readFile(file, "utf8"), file);
+
+const parsedPlan = (text: string, file: string): { plan?: Plan; diagnostics: Diagnostic[] } => {
   const parsed = parsePlanJson(text, file);
   return parsed.ok
     ? { plan: parsed.plan, diagnostics: [] }
     : { diagnostics: [...parsed.diagnostics] };
 };
 
-const isPlanFile = async (file: string): Promise<boolean> => {
-  if (!file.endsWith(".json")) return false;
+/** The text of `file` when it is a plan file (told from a JSON workflow by its `format`). */
+const planFileText = async (file: string): Promise<string | undefined> => {
+  if (!file.endsWith(".json")) return undefined;
   try {
-    const head = (await readFile(file, "utf8")).slice(0, 200);
-    return head.includes(`"format": "${PLAN_FORMAT}"`);
+    const text = await readFile(file, "utf8");
+    return text.slice(0, 200).includes(`"format": "${PLAN_FORMAT}"`) ? text : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 };
 
 /** The plan to run, with its consents checked against the identity in `env`. */
+/** Where planning gets its collection facts and granted consents from. */
+type FactsSource = (input: GatherPlanFactsInput) => Promise<GatheredPlanFacts>;
+
 const planFor = async (
   request: RunRequest,
+  gatherPlanFacts: FactsSource,
 ): Promise<{ plan?: Plan; diagnostics: Diagnostic[] }> => {
-  if (await isPlanFile(request.target)) {
-    const loaded = await readPlanFile(request.target);
+  const planText = await planFileText(request.target);
+  if (planText !== undefined) {
+    const loaded = parsedPlan(planText, request.target);
     if (loaded.plan === undefined) return loaded;
     const plan = loaded.plan;
     // The workflow as it is now must be the one the plan was made from.
@@ -272,41 +284,47 @@ export const runWorkflow = (
   render: (event: RunEvent) => void,
 ): Effect.Effect<RunReport> =>
   Effect.gen(function* () {
-    const planned = yield* Effect.promise(() => planFor(request));
-    if (planned.plan === undefined || hasErrors(planned.diagnostics)) {
-      return invalid(planned.diagnostics);
-    }
-    const plan = planned.plan;
-    const warnings = planned.diagnostics.filter((d) => d.severity === "warning");
-    const { consents } = plan;
-    if (consents.checked && consents.missing.length > 0) {
-      return {
-        exitCode: RunExitCode.actionRequired,
-        diagnostics: [
-          ...warnings,
-          makeError(
-            "consent-missing",
-            `the run needs consents the login does not carry: ${consents.missing.join(", ")}; nothing was submitted`,
-            { file: plan.workflow.file },
-            plan.identity === "client"
-              ? "a client identity gets scopes without a consent page: check that the client may use these collections"
-              : `grant them with: ${consents.command ?? `transflow consent ${plan.workflow.file}`}`,
-          ),
-        ],
-      };
-    }
-    const rerun = request.invokedWith;
-    const layer = globusLayerFromEnv(request.env);
     const exit = yield* Effect.exit(
-      Effect.gen(function* () {
-        for (const warning of warnings) yield* report("warning", { message: warning.summary });
-        // Touch the identity once so a login problem surfaces before the journal is created.
-        yield* (yield* AuthTokens).accessTokenFor("transfer.api.globus.org");
-        return yield* execute(request, plan, rerun);
-      }).pipe(
-        Effect.provide(Journal.layerFromEnv(request.env)),
-        Effect.provide(RunReporter.layer(render)),
-        Effect.provide(layer),
+      Effect.scoped(
+        Effect.gen(function* () {
+          // One set of Globus services for planning and running: one identity, one token.
+          const globus = yield* Layer.build(globusLayerFromEnv(request.env));
+          const gather: FactsSource = (input) =>
+            Effect.runPromise(gatherPlanFactsWith(input).pipe(Effect.provide(globus)));
+          const planned = yield* Effect.promise(() => planFor(request, gather));
+          if (planned.plan === undefined || hasErrors(planned.diagnostics)) {
+            return invalid(planned.diagnostics);
+          }
+          const plan = planned.plan;
+          const warnings = planned.diagnostics.filter((d) => d.severity === "warning");
+          const { consents } = plan;
+          if (consents.checked && consents.missing.length > 0) {
+            return {
+              exitCode: RunExitCode.actionRequired,
+              diagnostics: [
+                ...warnings,
+                makeError(
+                  "consent-missing",
+                  `the run needs consents the login does not carry: ${consents.missing.join(", ")}; nothing was submitted`,
+                  { file: plan.workflow.file },
+                  plan.identity === "client"
+                    ? "a client identity gets scopes without a consent page: check that the client may use these collections"
+                    : `grant them with: ${consents.command ?? `transflow consent ${plan.workflow.file}`}`,
+                ),
+              ],
+            } satisfies RunReport;
+          }
+          return yield* Effect.gen(function* () {
+            for (const warning of warnings) yield* report("warning", { message: warning.summary });
+            // Touch the identity once so a login problem surfaces before the journal is created.
+            yield* (yield* AuthTokens).accessTokenFor("transfer.api.globus.org");
+            return yield* execute(request, plan, request.invokedWith);
+          }).pipe(
+            Effect.provide(Journal.layerFromEnv(request.env)),
+            Effect.provide(RunReporter.layer(render)),
+            Effect.provide(globus),
+          );
+        }),
       ),
     );
     if (Exit.isSuccess(exit)) return exit.value;

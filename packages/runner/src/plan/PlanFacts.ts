@@ -42,7 +42,8 @@ const OFFLINE_HINT = "or plan with --offline to use only what the workflow decla
 const isLoginProblem = (tag: string): boolean =>
   tag === "LoginRequiredError" || tag === "AuthenticationError" || tag === "OAuthError";
 
-const gather = ({ workflow, file, locate, env }: GatherPlanFactsInput) =>
+/** `gatherPlanFacts` with the Globus services of the caller (one identity for plan and run). */
+export const gatherPlanFactsWith = ({ workflow, file, locate, env }: GatherPlanFactsInput) =>
   Effect.gen(function* () {
     const tokens = yield* AuthTokens;
     const diagnostics: Diagnostic[] = [];
@@ -126,7 +127,7 @@ const gather = ({ workflow, file, locate, env }: GatherPlanFactsInput) =>
  */
 export const gatherPlanFacts = (input: GatherPlanFactsInput): Promise<GatheredPlanFacts> =>
   Effect.runPromise(
-    gather(input).pipe(
+    gatherPlanFactsWith(input).pipe(
       Effect.provide(globusLayerFromEnv(input.env)),
       Effect.catchAll((error) =>
         Effect.succeed<GatheredPlanFacts>({
