@@ -15,7 +15,7 @@ import {
   TransferErrorBody,
 } from "../../src/globus/Errors.ts";
 
-const FIXTURES = new URL("../../../../../shared/fixtures/globus/errors/", import.meta.url);
+const FIXTURES = new URL("../../../../test/fixtures/globus/errors/", import.meta.url);
 
 const error = (file: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(file, FIXTURES), "utf8"));

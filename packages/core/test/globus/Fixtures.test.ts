@@ -1,5 +1,5 @@
 /**
- * Every recorded Globus body in `../shared/fixtures/globus/{auth,transfer,errors}` decodes with the
+ * Every recorded Globus body in `test/fixtures/globus/{auth,transfer,errors}` (a copy of shared/fixtures/globus) decodes with the
  * schema that answers it (table taken from the fixtures README), and no fixture is left unmapped.
  * `flows/` and `timers/` are not read: transflow speaks neither service, so they have no schemas.
  */
@@ -42,14 +42,14 @@ import {
   TransferRequest,
 } from "../../src/globus/Transfer.ts";
 
-const FIXTURES = new URL("../../../../../shared/fixtures/globus/", import.meta.url);
+const FIXTURES = new URL("../../../../test/fixtures/globus/", import.meta.url);
 
 /** The folders this package models; flows/ and timers/ are out of scope (see the module comment). */
 const FOLDERS = ["auth", "transfer", "errors"] as const;
 
 /**
  * File (relative to the fixtures folder) → the schemas that must accept it, the one that answers
- * the call first. Taken from `shared/fixtures/globus/README.md`.
+ * the call first. Taken from `test/fixtures/globus/README.md`.
  */
 const TABLE: Readonly<Record<string, readonly z.ZodType[]>> = {
   // Auth (README "Auth")

@@ -19,7 +19,7 @@ import {
   TransferRequest,
 } from "../../src/globus/Transfer.ts";
 
-const FIXTURES = new URL("../../../../../shared/fixtures/globus/", import.meta.url);
+const FIXTURES = new URL("../../../../test/fixtures/globus/", import.meta.url);
 
 /** A recorded body as a plain object, to be changed one field at a time. */
 const fixture = (file: string): Record<string, unknown> =>

@@ -20,7 +20,7 @@ import {
 } from "../../src/plan/Planner.ts";
 import { type Workflow, WorkflowSchema } from "../../src/workflow/WorkflowSchema.ts";
 
-const FIXTURES = new URL("../../../../../shared/fixtures/globus/transfer/", import.meta.url);
+const FIXTURES = new URL("../../../../test/fixtures/globus/transfer/", import.meta.url);
 
 const endpoint = (file: string): EndpointDocument =>
   EndpointDocument.parse(JSON.parse(readFileSync(new URL(file, FIXTURES), "utf8")));

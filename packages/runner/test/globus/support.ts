@@ -13,9 +13,9 @@ import { GlobusConfig, type GlobusConfigShape } from "../../src/globus/GlobusCon
 import { GlobusHttp } from "../../src/globus/GlobusHttp.ts";
 import { TransferApi } from "../../src/globus/TransferApi.ts";
 
-const FIXTURES = new URL("../../../../../shared/fixtures/globus/", import.meta.url);
+const FIXTURES = new URL("../../../../test/fixtures/globus/", import.meta.url);
 
-/** A recorded Globus body from `shared/fixtures/globus/<name>.json`. */
+/** A recorded Globus body from `test/fixtures/globus/<name>.json`. */
 export const fixture = (name: string): unknown =>
   JSON.parse(readFileSync(new URL(`${name}.json`, FIXTURES), "utf8"));
 

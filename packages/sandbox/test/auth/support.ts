@@ -219,9 +219,9 @@ export const clientCredentials = (harness: Harness, scope: string, secret = CONF
     form: { grant_type: "client_credentials", scope },
   });
 
-const FIXTURES = new URL("../../../../../shared/fixtures/globus/", import.meta.url);
+const FIXTURES = new URL("../../../../test/fixtures/globus/", import.meta.url);
 
-/** The body of a recorded Globus response from `shared/fixtures/globus/`. */
+/** The body of a recorded Globus response from `test/fixtures/globus/`. */
 export const fixture = (name: string): Record<string, unknown> =>
   JSON.parse(readFileSync(new URL(name, FIXTURES), "utf8")) as Record<string, unknown>;
 
