@@ -16,14 +16,18 @@ export type { CollectionLookups, GrantedConsents } from "./plan/Consents.ts";
 export { consentCommand, needsDataAccess, requiredScope } from "./plan/Consents.ts";
 export type {
   BatchDocument,
+  BatchSubmission,
   DeleteDocument,
   DocumentContext,
+  DocumentJson,
   StepHead,
   TransferDocument,
 } from "./plan/Documents.ts";
 export {
   batchDocument,
+  batchSubmission,
   deleteDocument,
+  documentJson,
   expectedFingerprint,
   isRelativeDeadline,
   mkdirDocument,

@@ -262,6 +262,94 @@ export const batchDocument = (
 };
 
 // ---------------------------------------------------------------------------------------------
+// Submission bodies as JSON text
+
+declare const encodes: unique symbol;
+
+/** A request body as JSON text: exactly `JSON.stringify` of a `D`. */
+export type DocumentJson<D> = string & { readonly [encodes]: D };
+
+/** `document` as the JSON text a request sends. */
+export const documentJson = <D>(document: D): DocumentJson<D> =>
+  JSON.stringify(document) as DocumentJson<D>;
+
+/** What submitting one transfer or delete batch sends. */
+export type BatchSubmission =
+  | { readonly action: "transfer"; readonly json: DocumentJson<TransferRequest> }
+  | { readonly action: "delete"; readonly json: DocumentJson<DeleteRequest> };
+
+/**
+ * `documentJson` of a head object with `DATA` appended, each entry written by `entry` from one
+ * line of `itemsJson` (plan items are `JSON.stringify(item)` joined by `",\n"`; a JSON string
+ * never holds a raw newline, so the split is exact).
+ */
+const withData = (head: object, itemsJson: string, entry: (line: string) => string): string => {
+  const open = JSON.stringify(head);
+  const lines = itemsJson === "" ? [] : itemsJson.split(",\n");
+  return `${open.slice(0, -1)},"DATA":[${lines.map(entry).join(",")}]}`;
+};
+
+const TRANSFER_ITEM_HEAD = '{"DATA_TYPE":"transfer_item","source_path":';
+
+/**
+ * One transfer item's wire JSON from its plan line. A line with no backslash has only structural
+ * quotes, so `["source","destination"]` (the common two-path item) is rewritten by slicing: its
+ * string literals are already `JSON.stringify` output. Anything else is decoded and encoded.
+ */
+const transferItemJson = (line: string): string => {
+  const middle = line.indexOf('","');
+  if (
+    line.indexOf("\\") === -1 &&
+    line.startsWith('["') &&
+    line.endsWith('"]') &&
+    line.indexOf('"', 2) === middle &&
+    line.indexOf('"', middle + 3) === line.length - 2
+  ) {
+    return `${TRANSFER_ITEM_HEAD}${line.slice(1, middle + 1)},"destination_path":${line.slice(middle + 2, -1)}}`;
+  }
+  return JSON.stringify(transferItemDocument(JSON.parse(line) as PlanTransferItem));
+};
+
+/** One delete item's wire JSON from its plan line (a path's string literal). */
+const deleteItemJson = (line: string): string =>
+  `{"DATA_TYPE":"delete_item","path":${line.indexOf("\\") === -1 ? line : JSON.stringify(JSON.parse(line))}}`;
+
+/**
+ * The body that submits batch `index` of a transfer or delete step, as JSON text: the same text as
+ * `documentJson(batchDocument(...).document)`, written from the plan's item lines without building
+ * an object per item, so a 10,000-item batch costs a string copy rather than 10,000 objects made
+ * and serialised. Undefined for a mkdir step or a batch that does not exist.
+ */
+export const batchSubmission = (
+  step: PlanStep,
+  index: number,
+  context: DocumentContext & { readonly submissionId: string },
+): BatchSubmission | undefined => {
+  switch (step.action) {
+    case "transfer": {
+      const batch = step.batches[index];
+      if (batch === undefined) return undefined;
+      const head = transferHead(step, context.now, context.submissionId);
+      return {
+        action: "transfer",
+        json: withData(head, batch.itemsJson, transferItemJson) as DocumentJson<TransferRequest>,
+      };
+    }
+    case "delete": {
+      const batch = step.batches[index];
+      if (batch === undefined) return undefined;
+      const head = deleteHead(step, context.now, context.submissionId);
+      return {
+        action: "delete",
+        json: withData(head, batch.itemsJson, deleteItemJson) as DocumentJson<DeleteRequest>,
+      };
+    }
+    case "mkdir":
+      return undefined;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
 // Fingerprints
 
 /**

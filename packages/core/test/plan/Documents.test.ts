@@ -5,10 +5,12 @@
  * here from the document with node:crypto, stable and sensitive to every submitted field.
  */
 import { createHash } from "node:crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { DeleteRequest, MkdirRequest, TransferRequest } from "../../src/globus/Transfer.ts";
 import {
   batchDocument,
+  batchSubmission,
   type DocumentContext,
   deleteDocument,
   isRelativeDeadline,
@@ -431,5 +433,62 @@ describe("fingerprints", () => {
       )
       .digest("hex")}`;
     expect(mkdir?.batches[0]?.fingerprint).toBe(expected);
+  });
+});
+
+describe("batchSubmission", () => {
+  // Paths as plans hold them, with the characters that need escaping in JSON and some that do not.
+  const path = fc.string({ unit: "binary", maxLength: 24 }).map((s) => `/${s}`);
+  const item = fc.oneof(
+    fc.tuple(path, path),
+    fc.tuple(path, path, fc.option(fc.boolean())),
+    fc.tuple(path, path, fc.option(fc.boolean()), fc.option(fc.string({ maxLength: 8 }))),
+    fc.tuple(
+      path,
+      path,
+      fc.option(fc.boolean()),
+      fc.option(fc.string({ maxLength: 8 })),
+      fc.constantFrom("MD5", "SHA256"),
+    ),
+  );
+  const withItems = <S extends PlanTransferStep | PlanDeleteStep>(step: S, items: unknown[]): S =>
+    ({
+      ...step,
+      batches: [{ ...step.batches[0], itemsJson: items.map((i) => JSON.stringify(i)).join(",\n") }],
+    }) as S;
+
+  it("writes the same text as serialising the transfer document", () => {
+    const planned = transferStep(
+      transferPlan({ label: 'x "quoted" ✓', syncLevel: "checksum", deadline: "12h" }),
+    );
+    fc.assert(
+      fc.property(fc.array(item, { minLength: 1, maxLength: 20 }), (items) => {
+        const step = withItems(planned, items);
+        const context = { now: NOW, submissionId: SUBMISSION };
+        const expected = JSON.stringify(batchDocument(step, 0, context)?.document);
+        expect(batchSubmission(step, 0, context)).toEqual({ action: "transfer", json: expected });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("writes the same text as serialising the delete document", () => {
+    const planned = deleteStep(planOf("delete", { collection: "dst", items: ["/a"] }));
+    fc.assert(
+      fc.property(fc.array(path, { minLength: 1, maxLength: 20 }), (paths) => {
+        const step = withItems(planned, paths);
+        const context = { now: NOW, submissionId: SUBMISSION };
+        const expected = JSON.stringify(batchDocument(step, 0, context)?.document);
+        expect(batchSubmission(step, 0, context)).toEqual({ action: "delete", json: expected });
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("has nothing to submit for a mkdir step or a batch past the end", () => {
+    const context = { now: NOW, submissionId: SUBMISSION };
+    const mkdir = planOf("mkdir", { collection: "dst", paths: ["/out/"] }).steps[0];
+    expect(mkdir && batchSubmission(mkdir, 0, context)).toBeUndefined();
+    expect(batchSubmission(transferStep(transferPlan()), 1, context)).toBeUndefined();
   });
 });

@@ -6,14 +6,14 @@
  * task. What the journal says was done is not done again.
  */
 import {
-  batchDocument,
+  type BatchSubmission,
+  batchSubmission,
   type Plan,
   type PlanBatch,
   type PlanStep,
   type PlanTransferStep,
 } from "@transflow/core";
-import type { DeleteRequest, TransferRequest } from "@transflow/core/globus";
-import { Deferred, Effect } from "effect";
+import { Deferred, Effect, Fiber } from "effect";
 import { ConsentRequiredError } from "../globus/GlobusErrors.ts";
 import { TransferApi, type TransferApiError } from "../globus/TransferApi.ts";
 import type { BatchState, JournalEntry, RunState, StepState } from "../run/RunState.ts";
@@ -52,6 +52,11 @@ export interface ExecutionResult {
   readonly outcome: ExecutionOutcome;
   readonly steps: Readonly<Record<string, StepOutcome | "submitted" | "pending">>;
 }
+
+/** A batch ready to submit, or one whose task the journal already names. */
+type PreparedBatch =
+  | { readonly taskId: string }
+  | { readonly submissionId: string; readonly submission: BatchSubmission };
 
 type StepResult = {
   /** `submitted`/`pending` when detached: its tasks run on / it waits for a later run. */
@@ -105,18 +110,18 @@ export const executePlan = <E>(
         (entry) => recorder.append(entry),
       ).pipe(Effect.map((settled) => settled.status));
 
-    /** Submits one batch unless the journal says it was; returns its task id. */
-    const submitBatch = (
+    /**
+     * Makes batch `index` ready to submit: its submission id in the journal (fetched unless an
+     * earlier attempt recorded one) and its body written. A batch the journal says was submitted
+     * is only re-attached to.
+     */
+    const prepareBatch = (
       step: PlanTransferStep | Extract<PlanStep, { action: "delete" }>,
       index: number,
       known?: BatchState,
     ) =>
       Effect.gen(function* () {
-        const batch = step.batches[index] as PlanBatch<unknown>;
-        if (known?.taskId !== undefined) {
-          yield* report("batch-attached", { step: step.id, batch: index, taskId: known.taskId });
-          return known.taskId;
-        }
+        if (known?.taskId !== undefined) return { taskId: known.taskId } satisfies PreparedBatch;
         let submissionId = known?.submissionId;
         if (submissionId === undefined) {
           submissionId = yield* transfer.submissionId();
@@ -125,21 +130,35 @@ export const executePlan = <E>(
             type: "batch-submission-id",
             step: step.id,
             batch: index,
-            fingerprint: batch.fingerprint,
+            fingerprint: (step.batches[index] as PlanBatch<unknown>).fingerprint,
             submissionId,
           });
         }
         const now = new Date(yield* Effect.clockWith((c) => c.currentTimeMillis));
-        const built = batchDocument(step, index, { now, submissionId });
+        const submission = batchSubmission(step, index, { now, submissionId });
+        if (submission === undefined) {
+          return yield* Effect.dieMessage(`no batch ${step.id}[${index}] in the plan`);
+        }
+        return { submissionId, submission } satisfies PreparedBatch;
+      });
+
+    /** Submits a prepared batch (or reports re-attaching to its task); returns its task id. */
+    const submitBatch = (step: PlanStep, index: number, prepared: PreparedBatch) =>
+      Effect.gen(function* () {
+        if ("taskId" in prepared) {
+          yield* report("batch-attached", { step: step.id, batch: index, taskId: prepared.taskId });
+          return prepared.taskId;
+        }
+        const { submissionId, submission } = prepared;
         const result =
-          built?.action === "transfer"
-            ? yield* transfer.submitTransfer(built.document as TransferRequest)
-            : yield* transfer.submitDelete(built?.document as DeleteRequest);
+          submission.action === "transfer"
+            ? yield* transfer.submitTransfer(submission.json)
+            : yield* transfer.submitDelete(submission.json);
         yield* recorder.append({
           type: "batch-submitted",
           step: step.id,
           batch: index,
-          fingerprint: batch.fingerprint,
+          fingerprint: (step.batches[index] as PlanBatch<unknown>).fingerprint,
           submissionId,
           taskId: result.taskId,
           code: result.code,
@@ -153,6 +172,32 @@ export const executePlan = <E>(
         });
         return result.taskId;
       });
+
+    /**
+     * Submits a step's batches in order. While one batch's submit is in flight the next one gets
+     * its submission id and body, so the client's work overlaps Transfer's; a batch prepared but
+     * never submitted (the step stopped first) keeps its recorded id for a later run.
+     */
+    const submitBatches = (
+      step: PlanTransferStep | Extract<PlanStep, { action: "delete" }>,
+      known: (index: number) => BatchState | undefined,
+    ) =>
+      Effect.scoped(
+        Effect.gen(function* () {
+          const taskIds: string[] = [];
+          const count = step.batches.length;
+          if (count === 0) return taskIds;
+          let next = yield* Effect.forkScoped(prepareBatch(step, 0, known(0)));
+          for (let index = 0; index < count; index++) {
+            const prepared = yield* Fiber.join(next);
+            if (index + 1 < count) {
+              next = yield* Effect.forkScoped(prepareBatch(step, index + 1, known(index + 1)));
+            }
+            taskIds.push(yield* submitBatch(step, index, prepared));
+          }
+          return taskIds;
+        }),
+      );
 
     const runStep = (step: PlanStep, previous: StepState | undefined) =>
       Effect.gen(function* () {
@@ -203,10 +248,7 @@ export const executePlan = <E>(
           return yield* finishStep(step, { outcome: "succeeded", actionRequired: false });
         }
 
-        const taskIds: string[] = [];
-        for (let index = 0; index < step.batches.length; index++) {
-          taskIds.push(yield* submitBatch(step, index, known(index)));
-        }
+        const taskIds = yield* submitBatches(step, known);
         if (options.detach === true) {
           return yield* finishStep(step, { outcome: "submitted", actionRequired: false });
         }

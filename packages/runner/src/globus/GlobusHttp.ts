@@ -5,6 +5,7 @@
  */
 import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform";
 import type { HttpClientError } from "@effect/platform/HttpClientError";
+import type { DocumentJson } from "@transflow/core";
 import {
   AuthErrorBody,
   isConsentRequired,
@@ -33,9 +34,13 @@ export interface GlobusRequest {
   readonly path: string;
   /** Query parameters; undefined values are left out. */
   readonly query?: Readonly<Record<string, string | number | boolean | undefined>>;
-  /** Form values may be `Redacted` (refresh tokens): they are unwrapped only when sent. */
+  /**
+   * A JSON body is sent as the text given (`documentJson`), so a large document is serialised
+   * once, by whoever built it. Form values may be `Redacted` (refresh tokens): they are unwrapped
+   * only when sent.
+   */
   readonly body?:
-    | { readonly json: unknown }
+    | { readonly json: DocumentJson<unknown> }
     | { readonly form: Readonly<Record<string, string | Redacted.Redacted<string>>> };
   /** The whole `Authorization` value (`Bearer …`, `Basic …`), kept redacted until it is sent. */
   readonly authorization?: Redacted.Redacted<string>;
@@ -293,7 +298,7 @@ const make = Effect.gen(function* () {
     if (request.body !== undefined) {
       outgoing =
         "json" in request.body
-          ? HttpClientRequest.bodyUnsafeJson(outgoing, request.body.json)
+          ? HttpClientRequest.bodyText(outgoing, request.body.json, "application/json")
           : HttpClientRequest.bodyUrlParams(
               outgoing,
               Object.entries(request.body.form).map(

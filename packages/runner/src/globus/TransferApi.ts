@@ -6,7 +6,7 @@
  * its own beyond that: GlobusHttp retries transient failures, which is safe for a submission
  * because it always carries its `submission_id`.
  */
-import { TRANSFER_RESOURCE_SERVER } from "@transflow/core";
+import { type DocumentJson, documentJson, TRANSFER_RESOURCE_SERVER } from "@transflow/core";
 import {
   CancelResult,
   type DeleteRequest,
@@ -118,12 +118,17 @@ export interface TransferApiShape {
   ) => Effect.Effect<EndpointList, TransferApiError>;
   /** `GET /v0.10/submission_id`: a fresh idempotency key for one submission. */
   readonly submissionId: () => Effect.Effect<string, TransferApiError>;
-  /** `POST /v0.10/transfer`; resending the same document answers `Duplicate`, never a 2nd task. */
+  /**
+   * `POST /v0.10/transfer` with the document as JSON text (`batchSubmission`, `documentJson`);
+   * resending the same document answers `Duplicate`, never a 2nd task.
+   */
   readonly submitTransfer: (
-    document: TransferRequest,
+    document: DocumentJson<TransferRequest>,
   ) => Effect.Effect<SubmitResult, TransferApiError>;
   /** `POST /v0.10/delete`; resending the same document answers `Duplicate`. */
-  readonly submitDelete: (document: DeleteRequest) => Effect.Effect<SubmitResult, TransferApiError>;
+  readonly submitDelete: (
+    document: DocumentJson<DeleteRequest>,
+  ) => Effect.Effect<SubmitResult, TransferApiError>;
   /**
    * `POST /v0.10/operation/endpoint/<id>/mkdir`; `ExternalError.MkdirFailed.Exists` (502) is
    * `"exists"`, so a retried or repeated mkdir succeeds.
@@ -293,7 +298,7 @@ const makeWith = (options: TransferApiOptions) =>
     });
 
     const submitTransfer = Effect.fn("TransferApi.submitTransfer")(function* (
-      document: TransferRequest,
+      document: DocumentJson<TransferRequest>,
     ) {
       const result = yield* call(
         { method: "POST", path: "/v0.10/transfer", body: { json: document } },
@@ -302,7 +307,9 @@ const makeWith = (options: TransferApiOptions) =>
       return submitResult(result);
     });
 
-    const submitDelete = Effect.fn("TransferApi.submitDelete")(function* (document: DeleteRequest) {
+    const submitDelete = Effect.fn("TransferApi.submitDelete")(function* (
+      document: DocumentJson<DeleteRequest>,
+    ) {
       const result = yield* call(
         { method: "POST", path: "/v0.10/delete", body: { json: document } },
         SubmissionResult,
@@ -315,7 +322,7 @@ const makeWith = (options: TransferApiOptions) =>
         {
           method: "POST",
           path: mkdirPath(collectionId),
-          body: { json: { DATA_TYPE: "mkdir", path } },
+          body: { json: documentJson({ DATA_TYPE: "mkdir", path }) },
         },
         MkdirResult,
       ).pipe(
@@ -758,10 +765,14 @@ const makeMemory = (options: MemoryTransfer) =>
             return value;
           }),
         ),
-      submitTransfer: (document) =>
-        serve("submitTransfer", document.submission_id, (now) => submit(document, now)),
-      submitDelete: (document) =>
-        serve("submitDelete", document.submission_id, (now) => submit(document, now)),
+      submitTransfer: (json) => {
+        const document = JSON.parse(json) as TransferRequest;
+        return serve("submitTransfer", document.submission_id, (now) => submit(document, now));
+      },
+      submitDelete: (json) => {
+        const document = JSON.parse(json) as DeleteRequest;
+        return serve("submitDelete", document.submission_id, (now) => submit(document, now));
+      },
       mkdir: (collectionId, path) =>
         serve("mkdir", collectionId, () =>
           Effect.sync((): MkdirOutcome => {

@@ -168,6 +168,61 @@ describe("executePlan", () => {
       }).pipe(Effect.provide(layer)),
   );
 
+  it.effect("submits a step's batches in plan order, each id recorded before its submit", () =>
+    Effect.gen(function* () {
+      const plan = makePlan(9);
+      const journal = memoryJournal(plan);
+      const events = yield* Ref.make<readonly RunEvent[]>([]);
+      yield* runToEnd(plan, journal.recorder(), events);
+      const memory = yield* TransferMemory;
+      const firstSources = (yield* memory.tasks).flatMap((t) =>
+        t.request.DATA_TYPE === "transfer" ? [t.request.DATA[0]?.source_path] : [],
+      );
+      expect(firstSources).toEqual(["/data/f0", "/data/f2", "/data/f4", "/data/f6", "/data/f8"]);
+      const copy = journal.records.filter((r) => "step" in r && r.step === "copy");
+      for (let batch = 0; batch < 5; batch++) {
+        const at = (type: string) =>
+          copy.findIndex((r) => r.type === type && "batch" in r && r.batch === batch);
+        expect(at("batch-submission-id")).toBeGreaterThanOrEqual(0);
+        expect(at("batch-submitted")).toBeGreaterThan(at("batch-submission-id"));
+      }
+    }).pipe(Effect.provide(layer)),
+  );
+
+  it.effect("a submit that fails stops the step; a resumed run submits each batch once", () =>
+    Effect.gen(function* () {
+      const plan = makePlan(6);
+      const journal = memoryJournal(plan);
+      const memory = yield* TransferMemory;
+      yield* memory.failNext(
+        "submitTransfer",
+        new GlobusUnavailableError({
+          service: "transfer",
+          method: "POST",
+          url: "https://transfer.test/v0.10/transfer",
+          reason: "transport",
+          cause: new Error("connection refused"),
+        }),
+        { applied: false },
+      );
+      const events = yield* Ref.make<readonly RunEvent[]>([]);
+      const first = yield* Effect.either(runToEnd(plan, journal.recorder(), events));
+      expect(first._tag).toBe("Left");
+      expect(journal.records.some((r) => r.type === "batch-submitted")).toBe(false);
+      const recordedIds = journal.records.flatMap((r) =>
+        r.type === "batch-submission-id" && r.step === "copy" ? [r.submissionId] : [],
+      );
+      const second = yield* runToEnd(plan, journal.recorder(), events);
+      expect(second.outcome).toBe("succeeded");
+      const transfers = (yield* memory.tasks).filter((t) => t.document.type === "TRANSFER");
+      expect(transfers).toHaveLength(3);
+      // The ids recorded before the failure were used, not replaced.
+      expect(transfers.map((t) => t.submissionId).slice(0, recordedIds.length)).toEqual(
+        recordedIds,
+      );
+    }).pipe(Effect.provide(layer)),
+  );
+
   it.effect("a resumed run does not redo finished steps or resubmit submitted batches", () =>
     Effect.gen(function* () {
       const plan = makePlan(4);

@@ -25,6 +25,8 @@ const getEndpoint: GlobusRequest = {
 };
 
 /** Sends `request` through GlobusHttp over a fake server answering with `handler`. */
+import { documentJson } from "@transflow/core";
+
 const send = (
   handler: Handler,
   request: GlobusRequest = getEndpoint,
@@ -75,7 +77,7 @@ describe("GlobusHttp.request", () => {
         service: "transfer",
         method: "POST",
         path: "/v0.10/transfer",
-        body: { json: { DATA_TYPE: "transfer", DATA: [] } },
+        body: { json: documentJson({ DATA_TYPE: "transfer", DATA: [] }) },
       });
       const [jsonRequest] = yield* json.fake.requests.get;
       expect(jsonRequest?.headers["content-type"]).toBe("application/json");

@@ -3,7 +3,9 @@
  * body, headers), the recorded fixtures each decodes, Duplicate and mkdir-Exists as success,
  * consent errors, and retries that resend a submission with its submission id.
  */
+
 import { describe, expect, it } from "@effect/vitest";
+import { documentJson } from "@transflow/core";
 import { DeleteRequest, type SubmissionResult, TransferRequest } from "@transflow/core/globus";
 import { Effect, Layer } from "effect";
 import { AuthApi } from "../../src/globus/AuthApi.ts";
@@ -103,7 +105,7 @@ describe("TransferApi.submitTransfer / submitDelete", () => {
     Effect.gen(function* () {
       const { result, requests } = yield* exchange(
         () => ok(TRANSFER_RESULT),
-        (t) => t.submitTransfer(TRANSFER_DOCUMENT),
+        (t) => t.submitTransfer(documentJson(TRANSFER_DOCUMENT)),
       );
       expect(right(result)).toEqual({
         taskId: TRANSFER_RESULT.task_id,
@@ -126,7 +128,7 @@ describe("TransferApi.submitTransfer / submitDelete", () => {
     Effect.gen(function* () {
       const { result, requests } = yield* exchange(
         () => ok(DELETE_RESULT),
-        (t) => t.submitDelete(DELETE_DOCUMENT),
+        (t) => t.submitDelete(documentJson(DELETE_DOCUMENT)),
       );
       expect(right(result)).toEqual({
         taskId: "6b0aed60-575c-11eb-87bb-02187389bd35",
@@ -148,7 +150,7 @@ describe("TransferApi.submitTransfer / submitDelete", () => {
       } satisfies SubmissionResult;
       const { result } = yield* exchange(
         () => ok(duplicate),
-        (t) => t.submitDelete(DELETE_DOCUMENT),
+        (t) => t.submitDelete(documentJson(DELETE_DOCUMENT)),
       );
       expect(right(result)).toMatchObject({
         code: "Duplicate",
@@ -173,7 +175,7 @@ describe("TransferApi.submitTransfer / submitDelete", () => {
               : attempt === 3
                 ? { status: 500, json: fixture("errors/transfer_internal_error") }
                 : ok({ ...TRANSFER_RESULT, code: "Duplicate" }),
-        (t) => t.submitTransfer(TRANSFER_DOCUMENT),
+        (t) => t.submitTransfer(documentJson(TRANSFER_DOCUMENT)),
       );
       // The first attempt may have been accepted before the connection dropped: Duplicate it is.
       expect(right(result).code).toBe("Duplicate");
@@ -193,7 +195,7 @@ describe("TransferApi.submitTransfer / submitDelete", () => {
           attempt === 1
             ? { status: 401, json: fixture("errors/transfer_authentication_failed") }
             : ok(TRANSFER_RESULT),
-        (t) => t.submitTransfer(TRANSFER_DOCUMENT),
+        (t) => t.submitTransfer(documentJson(TRANSFER_DOCUMENT)),
       );
       expect(right(result).code).toBe("Accepted");
       expect(requests.map((r) => r.headers.authorization)).toEqual([
@@ -208,7 +210,7 @@ describe("TransferApi.submitTransfer / submitDelete", () => {
     Effect.gen(function* () {
       const { result, requests } = yield* exchange(
         () => ({ status: 400, json: fixture("errors/transfer_no_transfer_items") }),
-        (t) => t.submitTransfer(TRANSFER_DOCUMENT),
+        (t) => t.submitTransfer(documentJson(TRANSFER_DOCUMENT)),
       );
       const error = left(result);
       expect(error._tag === "GlobusApiError" && [error.status, error.code]).toEqual([
@@ -223,7 +225,7 @@ describe("TransferApi.submitTransfer / submitDelete", () => {
     Effect.gen(function* () {
       const { result } = yield* exchange(
         () => ok({ ...TRANSFER_RESULT, code: "Accpeted" }),
-        (t) => t.submitTransfer(TRANSFER_DOCUMENT),
+        (t) => t.submitTransfer(documentJson(TRANSFER_DOCUMENT)),
       );
       expect(left(result)._tag).toBe("GlobusResponseError");
     }),
@@ -236,7 +238,7 @@ describe("TransferApi consent errors", () => {
       const body = fixture("errors/consent_required") as { required_scopes: string[] };
       const { result, requests } = yield* exchange(
         () => ({ status: 403, json: body }),
-        (t) => t.submitTransfer(TRANSFER_DOCUMENT),
+        (t) => t.submitTransfer(documentJson(TRANSFER_DOCUMENT)),
       );
       const error = left(result);
       expect(error._tag).toBe("ConsentRequiredError");

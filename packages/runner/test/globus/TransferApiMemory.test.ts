@@ -2,7 +2,9 @@
  * `TransferApi.layerMemory`, the in-memory Transfer for tests of the Executor and Monitor:
  * submission ids, Accepted/Duplicate, statuses set by the test, cancel, events, mkdir, faults.
  */
+
 import { describe, expect, it } from "@effect/vitest";
+import { documentJson } from "@transflow/core";
 import {
   type DeleteRequest,
   EventList,
@@ -52,8 +54,8 @@ describe("TransferApi.layerMemory", () => {
       const transfer = yield* TransferApi;
       const memory = yield* TransferMemory;
       const id = yield* transfer.submissionId();
-      const first = yield* transfer.submitTransfer(transferDocument(id));
-      const again = yield* transfer.submitTransfer(transferDocument(id));
+      const first = yield* transfer.submitTransfer(documentJson(transferDocument(id)));
+      const again = yield* transfer.submitTransfer(documentJson(transferDocument(id)));
       expect([first.code, again.code]).toEqual(["Accepted", "Duplicate"]);
       expect(again.taskId).toBe(first.taskId);
       expect(first.taskId).not.toBe(id);
@@ -73,7 +75,7 @@ describe("TransferApi.layerMemory", () => {
     Effect.gen(function* () {
       const transfer = yield* TransferApi;
       const error = yield* Effect.flip(
-        transfer.submitDelete(deleteDocument("00000000-0000-4000-8000-000000000bad")),
+        transfer.submitDelete(documentJson(deleteDocument("00000000-0000-4000-8000-000000000bad"))),
       );
       expect(error._tag === "GlobusApiError" && [error.status, error.code]).toEqual([
         400,
@@ -88,9 +90,9 @@ describe("TransferApi.layerMemory", () => {
       const memory = yield* TransferMemory;
       const id = yield* transfer.submissionId();
       yield* memory.failNext("submitTransfer", lostConnection, { applied: true });
-      const lost = yield* Effect.flip(transfer.submitTransfer(transferDocument(id)));
+      const lost = yield* Effect.flip(transfer.submitTransfer(documentJson(transferDocument(id))));
       expect(lost._tag).toBe("GlobusUnavailableError");
-      const retried = yield* transfer.submitTransfer(transferDocument(id));
+      const retried = yield* transfer.submitTransfer(documentJson(transferDocument(id)));
       expect(retried.code).toBe("Duplicate");
       expect(yield* memory.tasks).toHaveLength(1);
       expect((yield* memory.calls).map((c) => c.operation)).toEqual([
@@ -106,7 +108,7 @@ describe("TransferApi.layerMemory", () => {
       const transfer = yield* TransferApi;
       const memory = yield* TransferMemory;
       const { taskId } = yield* transfer.submitTransfer(
-        transferDocument(yield* transfer.submissionId()),
+        documentJson(transferDocument(yield* transfer.submissionId())),
       );
       yield* memory.setStatus(taskId, "SUCCEEDED", { files: 2, files_transferred: 2 });
       const task = yield* transfer.getTask(taskId);
@@ -129,7 +131,7 @@ describe("TransferApi.layerMemory", () => {
     Effect.gen(function* () {
       const transfer = yield* TransferApi;
       const { taskId } = yield* transfer.submitDelete(
-        deleteDocument(yield* transfer.submissionId()),
+        documentJson(deleteDocument(yield* transfer.submissionId())),
       );
       expect(yield* transfer.cancelTask(taskId)).toBe("Canceled");
       const task = yield* transfer.getTask(taskId);
@@ -149,8 +151,12 @@ describe("TransferApi.layerMemory", () => {
     Effect.gen(function* () {
       const transfer = yield* TransferApi;
       const memory = yield* TransferMemory;
-      const a = yield* transfer.submitTransfer(transferDocument(yield* transfer.submissionId()));
-      const b = yield* transfer.submitDelete(deleteDocument(yield* transfer.submissionId()));
+      const a = yield* transfer.submitTransfer(
+        documentJson(transferDocument(yield* transfer.submissionId())),
+      );
+      const b = yield* transfer.submitDelete(
+        documentJson(deleteDocument(yield* transfer.submissionId())),
+      );
       yield* memory.setStatus(a.taskId, "FAILED", {
         fatal_error: { code: "FILE_NOT_FOUND", description: "file not found" },
       });
@@ -198,9 +204,15 @@ describe("TransferApi.layerMemory", () => {
     Effect.gen(function* () {
       const transfer = yield* TransferApi;
       const memory = yield* TransferMemory;
-      const a = yield* transfer.submitTransfer(transferDocument(yield* transfer.submissionId()));
-      const b = yield* transfer.submitDelete(deleteDocument(yield* transfer.submissionId()));
-      const c = yield* transfer.submitTransfer(transferDocument(yield* transfer.submissionId()));
+      const a = yield* transfer.submitTransfer(
+        documentJson(transferDocument(yield* transfer.submissionId())),
+      );
+      const b = yield* transfer.submitDelete(
+        documentJson(deleteDocument(yield* transfer.submissionId())),
+      );
+      const c = yield* transfer.submitTransfer(
+        documentJson(transferDocument(yield* transfer.submissionId())),
+      );
       yield* memory.setStatus(a.taskId, "SUCCEEDED");
       yield* transfer.cancelTask(b.taskId);
       yield* memory.setStatus(c.taskId, "INACTIVE");

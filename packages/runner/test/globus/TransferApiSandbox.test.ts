@@ -5,10 +5,12 @@
  * (Duplicate, same task), mkdir twice, cancel of a finished task, events, successful transfers
  * and a delete; a missing source fails its task.
  */
+
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest";
+import { documentJson } from "@transflow/core";
 import type { DeleteRequest, TaskDocument, TransferRequest } from "@transflow/core/globus";
 import { defaultIds, type RunningSandbox, startSandbox } from "@transflow/sandbox";
 import { Effect, Layer, Schedule } from "effect";
@@ -79,7 +81,7 @@ describe("TransferApi against the sandbox", () => {
           },
         ],
       };
-      const accepted = yield* transfer.submitTransfer(document);
+      const accepted = yield* transfer.submitTransfer(documentJson(document));
       expect([accepted.code, accepted.submissionId]).toEqual(["Accepted", submissionId]);
       expect(accepted.taskId).not.toBe(submissionId);
 
@@ -94,7 +96,7 @@ describe("TransferApi against the sandbox", () => {
         readFileSync(join(dataDir, "personal/home/researcher/from-guest/welcome.txt"), "utf8"),
       ).toBe("shared with you\n");
 
-      const duplicate = yield* transfer.submitTransfer(document);
+      const duplicate = yield* transfer.submitTransfer(documentJson(document));
       expect([duplicate.code, duplicate.taskId]).toEqual(["Duplicate", accepted.taskId]);
       const mine = yield* transfer.listTasks({ filter: { taskIds: [accepted.taskId] } });
       expect(mine.total).toBe(1);
@@ -133,11 +135,11 @@ describe("TransferApi against the sandbox", () => {
         recursive: true,
         DATA: [{ DATA_TYPE: "delete_item", path: "/home/researcher/to-delete/" }],
       };
-      const deleted = yield* transfer.submitDelete(document);
+      const deleted = yield* transfer.submitDelete(documentJson(document));
       expect(deleted.code).toBe("Accepted");
       const task = yield* finished(transfer, deleted.taskId);
       expect([task.type, task.status]).toEqual(["DELETE", "SUCCEEDED"]);
-      expect((yield* transfer.submitDelete(document)).code).toBe("Duplicate");
+      expect((yield* transfer.submitDelete(documentJson(document))).code).toBe("Duplicate");
       expect(violations).toEqual([]);
     }).pipe(Effect.provide(services())),
   );
@@ -145,19 +147,21 @@ describe("TransferApi against the sandbox", () => {
   it.live("a missing source fails the task with its fatal error", () =>
     Effect.gen(function* () {
       const transfer = yield* TransferApi;
-      const result = yield* transfer.submitTransfer({
-        DATA_TYPE: "transfer",
-        submission_id: yield* transfer.submissionId(),
-        source_endpoint: defaultIds.guestCollection,
-        destination_endpoint: defaultIds.personalCollection,
-        DATA: [
-          {
-            DATA_TYPE: "transfer_item",
-            source_path: "/shared/not-there.txt",
-            destination_path: "/home/researcher/not-there.txt",
-          },
-        ],
-      });
+      const result = yield* transfer.submitTransfer(
+        documentJson({
+          DATA_TYPE: "transfer",
+          submission_id: yield* transfer.submissionId(),
+          source_endpoint: defaultIds.guestCollection,
+          destination_endpoint: defaultIds.personalCollection,
+          DATA: [
+            {
+              DATA_TYPE: "transfer_item",
+              source_path: "/shared/not-there.txt",
+              destination_path: "/home/researcher/not-there.txt",
+            },
+          ],
+        }),
+      );
       const task = yield* finished(transfer, result.taskId);
       expect([task.status, task.fatal_error?.code]).toEqual(["FAILED", "FILE_NOT_FOUND"]);
       const errors = yield* transfer.taskEvents(result.taskId, { errorsOnly: true });
