@@ -139,6 +139,40 @@ describe("runs, status, wait", () => {
     expect(events.at(-1)).toMatchObject({ type: "run-done", outcome: "succeeded", exitCode: 0 });
   });
 
+  it("prints run-progress events with the run's totals under --json", async () => {
+    const workflow = writeWorkflow("progress", "progress");
+    const run = await cli(["run", workflow, "--json"]);
+    expect(run.stderr).not.toSatisfy(hasStackTrace);
+    expect(run.code, run.stderr).toBe(0);
+    const events = run.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    const progress = events.filter((e) => e.type === "task-progress");
+    expect(progress.length).toBeGreaterThan(0);
+    for (const event of progress) {
+      expect(event).toHaveProperty("estimatedBytes");
+      expect(event).toHaveProperty("etaSeconds");
+    }
+    const totals = events.filter((e) => e.type === "run-progress");
+    expect(totals.length).toBeGreaterThan(0);
+    for (const event of totals) {
+      expect(event).toMatchObject({
+        v: 1,
+        tasksDone: expect.any(Number),
+        tasksActive: expect.any(Number),
+        tasksPending: expect.any(Number),
+        files: expect.any(Number),
+        bytesTransferred: expect.any(Number),
+      });
+    }
+    // The copy's one task, done: everything it found moved, nothing left.
+    const last = totals.at(-1);
+    expect(last).toMatchObject({ tasksDone: 1, tasksActive: 0, tasksPending: 0, etaSeconds: 0 });
+    expect(last.bytesTransferred).toBeGreaterThan(0);
+    expect(last.estimatedBytes).toBe(last.bytesTransferred);
+  });
+
   it("says what is wrong, without a stack trace, for an unknown run or a bad timeout", async () => {
     for (const args of [
       ["status", "20261128T000000Z-nope-000000"],

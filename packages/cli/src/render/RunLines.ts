@@ -21,9 +21,30 @@ const bytes = (n: number): string => {
 
 const batchName = (step: string, batch: number): string => `${step} batch ${batch + 1}`;
 
+/** `eta 42s`, `eta 3m12s`, `eta 2h05m`, `eta 3d04h`; `eta ?` when it cannot be estimated yet. */
+export const formatEta = (seconds: number | null): string => {
+  if (seconds === null) return "eta ?";
+  const s = Math.max(0, Math.ceil(seconds));
+  const pad = (n: number) => String(n).padStart(2, "0");
+  if (s < 60) return `eta ${s}s`;
+  if (s < 3600) return `eta ${Math.floor(s / 60)}m${pad(s % 60)}s`;
+  if (s < 86_400) return `eta ${Math.floor(s / 3600)}h${pad(Math.floor(s / 60) % 60)}m`;
+  return `eta ${Math.floor(s / 86_400)}d${pad(Math.floor(s / 3600) % 24)}h`;
+};
+
+/**
+ * The run's bytes: `1.2 GB of ~4.0 GB` (the total is an estimate), or just the bytes moved while
+ * the total is unknown or nothing more is expected.
+ */
+const runBytes = (transferred: number, estimated: number | null): string =>
+  estimated === null || estimated <= transferred
+    ? bytes(transferred)
+    : `${bytes(transferred)} of ~${bytes(estimated)}`;
+
 /** One line per event (or none, for progress shown too recently). */
 export const makeRunLineRenderer = () => {
   const lastProgress = new Map<string, { at: number; status: string }>();
+  let lastTotal: { at: number; tasksDone: number } | undefined;
   return (event: RunEvent): string | undefined => {
     const at = event.time.replace(/\.\d{3}Z$/, "Z");
     const line = (text: string) => `${at} ${text}\n`;
@@ -52,8 +73,29 @@ export const makeRunLineRenderer = () => {
         lastProgress.set(event.taskId, { at: now, status: event.status });
         const c = event.counters;
         const rate = event.bytesPerSecond === null ? "" : `, ${bytes(event.bytesPerSecond)}/s`;
+        // A settled task has no time left worth showing (or none at all: FAILED, INACTIVE).
+        const eta = event.status === "ACTIVE" ? `, ${formatEta(event.etaSeconds)}` : "";
         return line(
-          `${batchName(event.step, event.batch)}: ${event.status}${event.niceStatus ? ` (${event.niceStatus})` : ""}, ${c.filesTransferred}/${c.files} files, ${bytes(c.bytesTransferred)}${rate}`,
+          `${batchName(event.step, event.batch)}: ${event.status}${event.niceStatus ? ` (${event.niceStatus})` : ""}, ${c.filesTransferred}/${c.files} files, ${bytes(c.bytesTransferred)}${rate}${eta}`,
+        );
+      }
+      case "run-progress": {
+        // Logged at the pace of task progress, and at once when a task ends.
+        const now = Date.parse(event.time);
+        if (
+          lastTotal !== undefined &&
+          lastTotal.tasksDone === event.tasksDone &&
+          now - lastTotal.at < PROGRESS_LINE_INTERVAL_MS
+        ) {
+          return undefined;
+        }
+        lastTotal = { at: now, tasksDone: event.tasksDone };
+        const tasks = event.tasksDone + event.tasksActive + event.tasksPending;
+        const rate = event.bytesPerSecond === null ? "" : `, ${bytes(event.bytesPerSecond)}/s`;
+        const eta =
+          event.tasksActive + event.tasksPending === 0 ? "" : `, ${formatEta(event.etaSeconds)}`;
+        return line(
+          `total: ${event.tasksDone}/${tasks} tasks done, ${event.filesTransferred}/${event.files} files, ${runBytes(event.bytesTransferred, event.estimatedBytes)}${rate}${eta}`,
         );
       }
       case "task-event":

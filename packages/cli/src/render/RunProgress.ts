@@ -1,12 +1,13 @@
 /**
  * Run events for a person at a terminal: one progress bar per task being followed, plus a total,
- * with the events worth reading (submissions, failures, step ends) printed above the bars.
- * cli-progress redraws in place; when the run ends the bars stay as the last picture.
+ * each with the runner's estimate of the time left, and the events worth reading (submissions,
+ * failures, step ends) printed above the bars. cli-progress redraws in place; when the run ends
+ * the bars stay as the last picture.
  */
 import type { RunEvent } from "@transflow/runner";
 import { MultiBar, Presets, type SingleBar } from "cli-progress";
 import type { Io } from "../Io.ts";
-import { makeRunLineRenderer } from "./RunLines.ts";
+import { formatEta, makeRunLineRenderer } from "./RunLines.ts";
 
 const megabytes = (n: number): string => `${(n / 1e6).toFixed(1)} MB`;
 
@@ -33,6 +34,8 @@ export const makeRunProgress = (io: Io): RunProgress => {
   const lines = makeRunLineRenderer();
   const tasks = new Map<string, { bar: SingleBar; done: number; files: number; bytes: number }>();
   let total: SingleBar | undefined;
+  // The runner's estimate for the whole run, from its latest `run-progress`.
+  let run: Extract<RunEvent, { type: "run-progress" }> | undefined;
 
   const updateTotal = () => {
     let done = 0;
@@ -45,11 +48,28 @@ export const makeRunProgress = (io: Io): RunProgress => {
     }
     total ??= bars.create(1, 0, { name: "total", bytes: "", status: "" });
     total.setTotal(Math.max(files, 1));
-    total.update(done, { name: "total", bytes: megabytes(bytes), status: `${tasks.size} tasks` });
+    const estimated = run?.estimatedBytes ?? null;
+    const eta =
+      run === undefined || run.tasksActive + run.tasksPending === 0
+        ? ""
+        : ` · ${formatEta(run.etaSeconds)}`;
+    total.update(done, {
+      name: "total",
+      bytes:
+        estimated === null || estimated <= bytes
+          ? megabytes(bytes)
+          : `${megabytes(bytes)} of ~${megabytes(estimated)}`,
+      status: `${tasks.size} tasks${eta}`,
+    });
   };
 
   return {
     render: (event) => {
+      if (event.type === "run-progress") {
+        run = event;
+        updateTotal();
+        return;
+      }
       if (event.type === "task-progress" || event.type === "task-done") {
         const c = event.counters;
         const name = `${event.step} #${event.batch + 1}`;
@@ -71,9 +91,12 @@ export const makeRunProgress = (io: Io): RunProgress => {
           name,
           bytes: megabytes(c.bytesTransferred),
           status:
-            event.type === "task-progress" && event.niceStatus
+            (event.type === "task-progress" && event.niceStatus
               ? `${event.status} (${event.niceStatus})`
-              : event.status,
+              : event.status) +
+            (event.type === "task-progress" && event.status === "ACTIVE"
+              ? ` · ${formatEta(event.etaSeconds)}`
+              : ""),
         });
         updateTotal();
         if (event.type === "task-progress") return;

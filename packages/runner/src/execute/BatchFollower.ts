@@ -9,6 +9,7 @@ import { Effect, Option, Ref } from "effect";
 import { TransferApi, type TransferApiError } from "../globus/TransferApi.ts";
 import type { JournalEntry, TaskStatusState } from "../run/RunState.ts";
 import { DEFAULT_POLLING, followTask, type PollingPolicy, type TaskSnapshot } from "./Monitor.ts";
+import { observeRate, type RateEstimate, taskEstimate } from "./ProgressEstimate.ts";
 import { type RunReporter, report, type TaskCounters } from "./RunEvents.ts";
 
 const counters = (task: TaskDocument): TaskCounters => ({
@@ -94,6 +95,7 @@ export const followBatch = <E>(
     let last = input.known;
     let lastAt: number | undefined;
     let lastBytes = 0;
+    let smoothed: RateEstimate | undefined;
     const getTask: Effect.Effect<TaskSnapshot, E | TransferApiError> = Effect.flatMap(
       Ref.get(failure),
       (failed): Effect.Effect<TaskSnapshot, E | TransferApiError> =>
@@ -113,6 +115,8 @@ export const followBatch = <E>(
               );
         lastAt = now;
         lastBytes = snapshot.counters.bytesTransferred;
+        // The ETA uses the smoothed rate: the last interval alone swings with every poll.
+        smoothed = observeRate(smoothed, now, snapshot.counters.bytesTransferred);
         yield* report("task-progress", {
           step,
           batch,
@@ -121,6 +125,7 @@ export const followBatch = <E>(
           niceStatus: snapshot.niceStatus,
           counters: snapshot.counters,
           bytesPerSecond: rate,
+          ...taskEstimate(snapshot.status, snapshot.counters, smoothed.bytesPerSecond),
         });
         if (
           last?.status === snapshot.status &&

@@ -36,6 +36,7 @@ import { followBatch, taskSnapshot, taskStatusEntry } from "./BatchFollower.ts";
 import { failureExitCode, failureHint, LOGIN_TAGS, RunExitCode } from "./Failures.ts";
 import type { PollingPolicy, TaskSnapshot } from "./Monitor.ts";
 import { type RunEvent, type RunOutcome, RunReporter, report } from "./RunEvents.ts";
+import { runProgressLayer } from "./RunProgress.ts";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -567,6 +568,22 @@ export const waitForRun = (
             append,
           ),
         { concurrency: "unbounded", discard: true },
+      ).pipe(
+        // Totals over the followed tasks, as `run-progress` events; the plan's item counts are
+        // not at hand, and every task is polled at once, so each task's own files count.
+        Effect.provide(
+          runProgressLayer(
+            open.map((task) => ({
+              step: task.step,
+              batch: task.batch,
+              action:
+                before.steps.find((s) => s.id === task.step)?.action === "delete"
+                  ? "delete"
+                  : "transfer",
+              itemCount: 0,
+            })),
+          ),
+        ),
       );
       // The timeout interrupts `follow` inside; only an interrupt from outside (Ctrl-C) is recorded.
       const followed = (

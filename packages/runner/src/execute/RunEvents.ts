@@ -74,6 +74,42 @@ export type RunEvent =
         readonly counters: TaskCounters;
         /** Bytes per second since the previous progress event of this task; null at first. */
         readonly bytesPerSecond: number | null;
+        /**
+         * The task's total bytes, estimated from the mean size of the files transferred so far;
+         * null until a file was transferred. A lower bound while Globus still finds files.
+         */
+        readonly estimatedBytes: number | null;
+        /**
+         * Seconds left at the smoothed rate (0 once SUCCEEDED); null when it cannot be estimated
+         * yet (no file transferred, nothing moving) or the task will not finish by itself.
+         */
+        readonly etaSeconds: number | null;
+      }
+    >
+  | Event<
+      "run-progress",
+      {
+        /** Tasks followed to their end (SUCCEEDED, FAILED or INACTIVE). */
+        readonly tasksDone: number;
+        /** Tasks followed and still ACTIVE. */
+        readonly tasksActive: number;
+        /** Batches this process will follow whose task has not reported yet. */
+        readonly tasksPending: number;
+        /** The followed tasks' counters, summed. */
+        readonly files: number;
+        readonly filesTransferred: number;
+        readonly filesSkipped: number;
+        readonly bytesTransferred: number;
+        /**
+         * The run's total bytes: each task's estimate, and the pending batches' items times the
+         * mean file size so far. A lower bound when items are recursive. Null until a file was
+         * transferred.
+         */
+        readonly estimatedBytes: number | null;
+        /** Bytes per second over every followed task, smoothed; null until bytes move. */
+        readonly bytesPerSecond: number | null;
+        /** Seconds left at `bytesPerSecond`; null when either estimate is unknown. */
+        readonly etaSeconds: number | null;
       }
     >
   | Event<

@@ -36,6 +36,7 @@ import { prepareWorkflowFile } from "../workflow/PrepareWorkflow.ts";
 import { executePlan } from "./Executor.ts";
 import { failureExitCode, failureHint, RunExitCode, type TaggedFailure } from "./Failures.ts";
 import { type RunEvent, RunReporter, report } from "./RunEvents.ts";
+import { expectedTasks, runProgressLayer } from "./RunProgress.ts";
 
 export interface RunRequest {
   /** A workflow file, or a plan.json made by `transflow plan -o`. */
@@ -230,6 +231,8 @@ const execute = (request: RunRequest, plan: Plan, rerun: string) =>
         ...(request.detach === undefined ? {} : { detach: request.detach }),
         ...(request.concurrency === undefined ? {} : { concurrency: request.concurrency }),
       }).pipe(
+        // Totals over the tasks this process follows, as `run-progress` events.
+        Effect.provide(runProgressLayer(expectedTasks(runPlan, recorder.state))),
         Effect.onInterrupt(() =>
           Effect.gen(function* () {
             if (request.cancelOnInterrupt === true) {

@@ -14,6 +14,14 @@ export { executePlan } from "./Executor.ts";
 export { RunExitCode } from "./Failures.ts";
 export type { PollingPolicy, TaskSnapshot } from "./Monitor.ts";
 export { DEFAULT_POLLING, followTask, isSettled, nextPollDelay } from "./Monitor.ts";
+export type { RateEstimate, TaskEstimate } from "./ProgressEstimate.ts";
+export {
+  estimatedTaskBytes,
+  etaSeconds,
+  observeRate,
+  RATE_TIME_CONSTANT_MS,
+  taskEstimate,
+} from "./ProgressEstimate.ts";
 export type {
   BatchStatus,
   CancelledTask,
@@ -53,5 +61,15 @@ export type {
   TaskStatus,
 } from "./RunEvents.ts";
 export { RUN_EVENTS_VERSION, RunReporter, report, runEvent } from "./RunEvents.ts";
+export type { ExpectedTask, RunProgressFields, RunProgressState } from "./RunProgress.ts";
+export {
+  expectedTasks,
+  foldRunProgress,
+  initialRunProgress,
+  makeRunProgressReporter,
+  RUN_PROGRESS_INTERVAL_MS,
+  runProgressLayer,
+  runProgressOf,
+} from "./RunProgress.ts";
 export type { RunReport, RunRequest } from "./RunWorkflow.ts";
 export { runWorkflow } from "./RunWorkflow.ts";

@@ -175,6 +175,61 @@ describe("waitForRun", () => {
     ),
   );
 
+  it.effect("estimates each task's time left and reports the totals as run-progress", () =>
+    withServices((events) =>
+      Effect.gen(function* () {
+        const runId = yield* startDetached(makePlan(false));
+        yield* Ref.set(events, []);
+        const fiber = yield* Effect.fork(waitForRun(runId));
+        // Every task at `filesTransferred` of 4 files of 1000 B.
+        const setTasks = (status: "ACTIVE" | "SUCCEEDED", filesTransferred: number) =>
+          Effect.gen(function* () {
+            const memory = yield* TransferMemory;
+            for (const task of yield* memory.tasks) {
+              yield* memory.setStatus(task.document.task_id, status, {
+                files: 4,
+                files_transferred: filesTransferred,
+                bytes_transferred: filesTransferred * 1000,
+              });
+            }
+          });
+        const script: Record<number, Effect.Effect<void, never, TransferMemory>> = {
+          0: setTasks("ACTIVE", 1),
+          3: setTasks("ACTIVE", 2),
+          6: setTasks("SUCCEEDED", 4),
+        };
+        succeeded(yield* driveUntilDone(fiber, (round) => script[round] ?? Effect.void));
+        const seen = yield* Ref.get(events);
+        const progress = seen.filter(
+          (e): e is Extract<RunEvent, { type: "task-progress" }> => e.type === "task-progress",
+        );
+        // Halfway, with a rate: 2000 B left of an estimated 4000.
+        const halfway = progress.find((e) => e.counters.filesTransferred === 2);
+        expect(halfway).toMatchObject({ status: "ACTIVE", estimatedBytes: 4000 });
+        expect(halfway?.etaSeconds).toBeGreaterThan(0);
+        const totals = seen.filter(
+          (e): e is Extract<RunEvent, { type: "run-progress" }> => e.type === "run-progress",
+        );
+        expect(totals.length).toBeGreaterThan(0);
+        expect(seen.at(-2)).toMatchObject({ type: "step-done" });
+        expect(totals.at(-1)).toMatchObject({
+          tasksDone: 2,
+          tasksActive: 0,
+          tasksPending: 0,
+          files: 8,
+          filesTransferred: 8,
+          bytesTransferred: 8000,
+          estimatedBytes: 8000,
+          etaSeconds: 0,
+        });
+        // The same totals are not reported twice in a row.
+        for (const [i, event] of totals.entries()) {
+          if (i > 0) expect({ ...event, time: "" }).not.toEqual({ ...totals[i - 1], time: "" });
+        }
+      }),
+    ),
+  );
+
   it.effect("names the steps never submitted and leaves the run unfinished", () =>
     withServices((events) =>
       Effect.gen(function* () {
