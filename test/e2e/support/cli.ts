@@ -52,6 +52,8 @@ export interface RunningCli {
   stderr(): string;
   /** Resolves with the first match of `pattern` in stderr (rejects if the process ends first). */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** The same for stdout (where `run` and `wait` print their plain lines when not on a TTY). */
+  waitForStdout(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
   /** Writes to the child's stdin (kept open until `endStdin` or the end). */
   write(text: string): void;
   endStdin(): void;
@@ -73,11 +75,39 @@ export const startCli = (
   const listeners = new Set<() => void>();
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     stdout += chunk;
+    for (const listener of listeners) listener();
   });
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
     for (const listener of listeners) listener();
   });
+  const waitForText =
+    (name: string, text: () => string) =>
+    (pattern: RegExp, timeoutMs = 30_000): Promise<RegExpMatchArray> =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`timed out waiting for ${pattern} in ${name}:\n${stdout}\n${stderr}`));
+        }, timeoutMs);
+        const check = () => {
+          const match = text().match(pattern);
+          if (match !== null) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            resolve(match);
+          } else if (child.exitCode !== null || child.signalCode !== null) {
+            clearTimeout(timer);
+            listeners.delete(check);
+            reject(
+              new Error(
+                `the CLI ended before ${pattern} appeared in ${name}:\n${stdout}\n${stderr}`,
+              ),
+            );
+          }
+        };
+        listeners.add(check);
+        check();
+      });
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {
@@ -90,27 +120,8 @@ export const startCli = (
     child,
     stdout: () => stdout,
     stderr: () => stderr,
-    waitForStderr: (pattern, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`timed out waiting for ${pattern} in stderr:\n${stderr}`));
-        }, timeoutMs);
-        const check = () => {
-          const match = stderr.match(pattern);
-          if (match !== null) {
-            clearTimeout(timer);
-            listeners.delete(check);
-            resolve(match);
-          } else if (child.exitCode !== null) {
-            clearTimeout(timer);
-            listeners.delete(check);
-            reject(new Error(`the CLI ended before ${pattern} appeared:\n${stderr}`));
-          }
-        };
-        listeners.add(check);
-        check();
-      }),
+    waitForStderr: waitForText("stderr", () => stderr),
+    waitForStdout: waitForText("stdout", () => stdout),
     write: (text) => {
       child.stdin.write(text);
     },

@@ -5,7 +5,7 @@
  * timestamped lines in logs, JSON lines with `--json`.
  */
 import { type CommandReport, type WaitResult, waitForRunFromEnv } from "@transflow/runner";
-import { Effect, Fiber } from "effect";
+import { Cause, Effect, Exit, Fiber } from "effect";
 import type { Io } from "../Io.ts";
 import { renderDiagnostic } from "../render/Diagnostics.ts";
 import { makeRunRenderer } from "../render/RunRenderer.ts";
@@ -70,10 +70,11 @@ export const waitCommand = async (
   process.once("SIGTERM", onSignal);
   let report: CommandReport<WaitResult>;
   try {
-    report = await Effect.runPromise(Fiber.join(fiber)).catch(() => ({
-      exitCode: 130,
-      diagnostics: [],
-    }));
+    // Interrupted (Ctrl-C): exit 130. A defect is a bug: rethrown, for main's "internal error".
+    const exit = await Effect.runPromise(Fiber.await(fiber));
+    if (Exit.isSuccess(exit)) report = exit.value;
+    else if (Cause.isInterruptedOnly(exit.cause)) report = { exitCode: 130, diagnostics: [] };
+    else throw Cause.squash(exit.cause);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
