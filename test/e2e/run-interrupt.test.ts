@@ -315,47 +315,45 @@ describe("Ctrl-C during transflow run", () => {
     await expectOneTaskPerBatch();
   });
 
-  it.skipIf(process.platform !== "linux")(
-    "on a terminal: a progress bar for the task and a total; a real Ctrl-C stops following, exit 130",
-    async () => {
-      await holdTasks();
-      const workflow = writeWorkflow("terminal");
-      const terminal = startCliInTerminal(["run", workflow]);
-      const runId = (await terminal.waitForText(/starting run (\S+) of terminal/))[1];
-      // One bar for the task being followed, and the total below it.
-      await terminal.waitForText(/ copy #1 \|[^|\n]+\| \d+\/5 files · .*ACTIVE/);
-      await terminal.waitForText(/ total \|[^|\n]+\| \d+\/5 files · .*1 tasks/);
-      terminal.type("\u0003");
-      const stopped = await terminal.done;
-      const raw = stopped.stdout;
-      const shown = stripAnsi(raw);
+  it("on a terminal: a progress bar for the task and a total; a real Ctrl-C stops following, exit 130", async () => {
+    await holdTasks();
+    const workflow = writeWorkflow("terminal");
+    const terminal = startCliInTerminal(["run", workflow]);
+    const runId = (await terminal.waitForText(/starting run (\S+) of terminal/))[1];
+    // One bar for the task being followed, and the total below it.
+    await terminal.waitForText(/ copy #1 \|[^|\n]+\| \d+\/5 files · .*ACTIVE/);
+    await terminal.waitForText(/ total \|[^|\n]+\| \d+\/5 files · .*1 tasks/);
+    terminal.type("\u0003");
+    const stopped = await terminal.done;
+    const raw = stopped.stdout;
+    const shown = stripAnsi(raw);
 
-      expect(shown).not.toSatisfy(hasStackTrace);
-      expect(stopped.code, raw).toBe(130);
-      // cli-progress drew in place: cursor hidden, moved to the line start, lines cleared, and
-      // the cursor shown again as it stopped. NO_COLOR=1 takes the colours away, not the bars.
-      expect(raw).toContain(`${ESC}[?25l`);
-      expect(raw).toMatch(new RegExp(`${ESC}\\[1G`));
-      expect(raw).toContain(`${ESC}[?25h`);
-      expect(raw).toContain("░");
-      expect(raw).not.toMatch(SGR);
-      // The events worth reading are printed above the bars, and the way back after Ctrl-C.
-      expect(shown).toMatch(/copy batch 1: task \S+ submitted/);
-      expect(shown).toContain("stopped following: the tasks keep running at Globus");
-      expect(shown).toContain(`Follow them again with: transflow run ${workflow}\n`);
+    expect(shown).not.toSatisfy(hasStackTrace);
+    expect(stopped.code, raw).toBe(130);
+    // cli-progress drew in place: cursor hidden, moved to the line start, lines cleared, and
+    // the cursor shown again as it stopped. NO_COLOR=1 takes the colours away, not the bars.
+    expect(raw).toContain(`${ESC}[?25l`);
+    expect(raw).toMatch(new RegExp(`${ESC}\\[1G`));
+    expect(raw).toContain(`${ESC}[?25h`);
+    expect(raw).toContain("░");
+    expect(raw).not.toMatch(SGR);
+    // The events worth reading are printed above the bars, and the way back after Ctrl-C.
+    expect(shown).toMatch(/copy batch 1: task \S+ submitted/);
+    expect(shown).toContain(`run ${runId}: interrupted`);
+    expect(shown).toContain("stopped following: the tasks keep running at Globus");
+    expect(shown).toContain(`Follow them again with: transflow run ${workflow}\n`);
 
-      const status = await statusOf(runId ?? "");
-      expect(status).toMatchObject({
-        outcome: "unfinished",
-        interruptions: 1,
-        lastInterrupt: "signal",
-      });
-      const taskId = status.steps[0]?.batches[0]?.taskId ?? "";
-      expect((await sandboxTask(taskId))?.status).toBe("ACTIVE");
-      await releaseTasks();
-      await taskReaches(taskId, "SUCCEEDED");
-    },
-  );
+    const status = await statusOf(runId ?? "");
+    expect(status).toMatchObject({
+      outcome: "unfinished",
+      interruptions: 1,
+      lastInterrupt: "signal",
+    });
+    const taskId = status.steps[0]?.batches[0]?.taskId ?? "";
+    expect((await sandboxTask(taskId))?.status).toBe("ACTIVE");
+    await releaseTasks();
+    await taskReaches(taskId, "SUCCEEDED");
+  });
 });
 
 describe("Ctrl-C during transflow wait", () => {

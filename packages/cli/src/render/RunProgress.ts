@@ -102,8 +102,16 @@ export const makeRunProgress = (io: Io): RunProgress => {
         if (event.type === "task-progress") return;
       }
       const text = lines(event);
-      if (text !== undefined) bars.log(text);
+      if (text === undefined) return;
+      // MultiBar.log only queues a line for its next redraw, and redraws only once a bar exists.
+      if (bars.isActive) bars.log(text);
+      else stream.write(text);
     },
-    stop: () => bars.stop(),
+    stop: () => {
+      if (!bars.isActive) return;
+      // Draw what is queued (the run's last lines) before the final picture: stop() does not.
+      bars.update();
+      bars.stop();
+    },
   };
 };

@@ -187,6 +187,20 @@ describe("progress bars", () => {
     expect(screen).toMatch(/total .* 4\/10 files · 4\.0 MB of ~40\.0 MB · 1 tasks · eta 3h36m/);
   });
 
+  it("prints event lines before any bar at once, and the last ones when it stops", () => {
+    const { io, text } = terminal();
+    const bars = makeRunProgress(io);
+    bars.render(runEvent("mkdir-done", at(0), { step: "folder", path: "/in/", existed: false }));
+    // No bar yet (a mkdir-only run never has one): the line is on screen already.
+    expect(text()).toContain("/in/");
+    bars.render(progress(1));
+    bars.render(
+      runEvent("run-done", at(2), { runId: "r-1", outcome: "interrupted", exitCode: 130 }),
+    );
+    bars.stop();
+    expect(text()).toMatch(/r-1.*interrupted/);
+  });
+
   it("shows eta ? while unknown, and no ETA on a finished run", () => {
     const { io, text } = terminal();
     const bars = makeRunProgress(io);
