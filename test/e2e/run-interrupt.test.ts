@@ -6,7 +6,7 @@
 // through the terminal's line discipline. Tasks stay ACTIVE while the sandbox fails every file
 // attempt (task faults), so the run is still following when it is interrupted.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig, defaultIds } from "@transflow/sandbox";
@@ -300,7 +300,7 @@ describe("Ctrl-C during transflow run", () => {
 
     expect(stopped.stderr).not.toSatisfy(hasStackTrace);
     expect(stopped.code, stopped.stdout + stopped.stderr).toBe(130);
-    expect(stopped.stderr).toContain("the run's tasks were cancelled at Globus");
+    expect(stopped.stderr).toContain("stopped: 1 task of the run cancelled at Globus");
     expect(stopped.stderr).not.toContain("keep running");
     expect(stopped.stdout).toContain(`run ${runId}: interrupted`);
 
@@ -312,6 +312,11 @@ describe("Ctrl-C during transflow run", () => {
     // The run is over: recorded as cancelled, nothing left to follow or resume.
     const status = await statusOf(runId ?? "");
     expect(status.outcome).toBe("cancelled");
+    // The journal has the task's status after the cancel, so nothing asks Globus about it again.
+    const journal = readFileSync(join(home, "runs", runId ?? "", "journal.jsonl"), "utf8");
+    expect(journal).toMatch(
+      new RegExp(`"type":"task-status"[^\n]*"taskId":"${taskId}","status":"FAILED"`),
+    );
     await expectOneTaskPerBatch();
   });
 

@@ -5,12 +5,12 @@
  * `--sandbox` runs it all against a local Globus started in this process.
  */
 import { join, resolve } from "node:path";
-import type { RunReport } from "@transflow/runner";
+import type { RunEvent, RunReport } from "@transflow/runner";
 import { Cause, Effect, Exit, Fiber } from "effect";
 import type { Io } from "../Io.ts";
 import { renderDiagnostic } from "../render/Diagnostics.ts";
 import { makeRunRenderer } from "../render/RunRenderer.ts";
-import { makeStyle } from "../render/Style.ts";
+import { makeStyle, type Style } from "../render/Style.ts";
 import { type InputOptions, readInputs } from "./inputs.ts";
 
 export interface RunCommandOptions extends InputOptions {
@@ -50,6 +50,35 @@ const startLocalGlobus = async (io: Io) => {
   };
 };
 
+const tasks = (n: number): string => `${n} task${n === 1 ? "" : "s"}`;
+
+/** What Ctrl-C left at Globus, from the run's last event, and the way on. */
+const interruptedMessage = (
+  ended: Extract<RunEvent, { type: "run-done" }> | undefined,
+  rerun: string,
+  err: Style,
+): string => {
+  if (ended === undefined) return `${err.yellow("stopped")}: nothing was submitted\n`;
+  const open = ended.openTasks ?? 0;
+  if (ended.cancelledTasks === undefined) {
+    return open === 0
+      ? `${err.yellow("stopped")}: no task was running at Globus. Resume the run with: ${rerun}\n`
+      : `${err.yellow("stopped following")}: the tasks keep running at Globus. Follow them again with: ${rerun}\n`;
+  }
+  const lines = [
+    open === 0
+      ? `${err.yellow("stopped")}: ${tasks(ended.cancelledTasks)} of the run cancelled at Globus`
+      : `${err.yellow("stopped")}, but ${tasks(open)} could not be cancelled and run on at Globus: cancel them with: transflow cancel ${ended.runId}`,
+  ];
+  const cut = ended.unrecordedSubmits ?? 0;
+  if (cut > 0) {
+    lines.push(
+      `${cut === 1 ? "a submit was" : `${cut} submits were`} cut short before Globus answered: if Globus took ${cut === 1 ? "it, its task runs" : "them, their tasks run"} on; ${rerun} finds ${cut === 1 ? "it" : "them"}, then cancel with: transflow cancel ${ended.runId}`,
+    );
+  }
+  return `${lines.join("\n")}\n`;
+};
+
 export const runCommand = async (
   io: Io,
   target: string,
@@ -66,6 +95,7 @@ export const runCommand = async (
   const renderer = await makeRunRenderer(io, options.json === true);
   const { runWorkflow } = await import("@transflow/runner");
   const rerun = rerunCommand(target, options);
+  let ended: Extract<RunEvent, { type: "run-done" }> | undefined;
   const fiber = Effect.runFork(
     runWorkflow(
       {
@@ -84,7 +114,10 @@ export const runCommand = async (
         invokedWith: rerun,
         version,
       },
-      renderer.render,
+      (event) => {
+        if (event.type === "run-done") ended = event;
+        renderer.render(event);
+      },
     ),
   );
   let interrupted = false;
@@ -109,11 +142,7 @@ export const runCommand = async (
   }
   for (const d of report.diagnostics) io.stderr.write(renderDiagnostic(d, err));
   if (interrupted && report.exitCode === 130) {
-    io.stderr.write(
-      options.cancelOnInterrupt === true
-        ? `${err.yellow("stopped")}: the run's tasks were cancelled at Globus\n`
-        : `${err.yellow("stopped following")}: the tasks keep running at Globus. Follow them again with: ${rerun}\n`,
-    );
+    io.stderr.write(interruptedMessage(ended, rerun, err));
   } else if (report.exitCode === 0 && options.detach === true && report.runId !== undefined) {
     io.stderr.write(
       `submitted; the tasks run at Globus. Follow them with: transflow wait ${report.runId} (or ${rerun})\n`,

@@ -17,6 +17,7 @@ import { TransferApi, type TransferApiError } from "../globus/TransferApi.ts";
 import {
   Journal,
   type JournalError,
+  type RunHandle,
   type RunSnapshot,
   type RunSummary,
   type UnreadableRun,
@@ -748,6 +749,54 @@ export interface CancelResult {
   readonly endedBefore?: JournalRunOutcome;
 }
 
+/** What cancelling a run's open tasks gave. */
+export interface CancelledTasks {
+  readonly tasks: readonly CancelledTask[];
+  readonly unknownSubmissions: CancelResult["unknownSubmissions"];
+  /** Every cancel went through (none failed). */
+  readonly allCancelled: boolean;
+}
+
+/**
+ * Cancels at Globus every task of `state` not recorded as SUCCEEDED or FAILED and, with the run's
+ * `handle`, records each one's status afterwards. For `transflow cancel` and for
+ * `run --cancel-on-interrupt` alike.
+ */
+export const cancelOpenTasks = (
+  state: RunState,
+  handle: RunHandle | undefined,
+): Effect.Effect<CancelledTasks, JournalError, Journal | TransferApi> =>
+  Effect.gen(function* () {
+    const journal = yield* Journal;
+    const transfer = yield* TransferApi;
+    const cancelOne = (task: OpenTask): Effect.Effect<CancelledTask, JournalError> =>
+      Effect.gen(function* () {
+        const base = { step: task.step, batch: task.batch, taskId: task.taskId };
+        const cancelled = yield* Effect.either(transfer.cancelTask(task.taskId));
+        if (cancelled._tag === "Left") {
+          return { ...base, error: cancelled.left.message } satisfies CancelledTask;
+        }
+        const after = yield* Effect.either(Effect.map(transfer.getTask(task.taskId), taskSnapshot));
+        if (after._tag === "Left") return { ...base, code: cancelled.right };
+        if (handle !== undefined) {
+          yield* journal.append(
+            handle,
+            taskStatusEntry(task.step, task.batch, task.taskId, after.right),
+          );
+        }
+        return { ...base, code: cancelled.right, status: after.right.status };
+      });
+    const tasks = yield* Effect.forEach(openTasks(state), cancelOne, { concurrency: 4 });
+    const unknownSubmissions = state.steps.flatMap((step) =>
+      step.batches.flatMap((batch) =>
+        batch.submissionId !== undefined && batch.taskId === undefined
+          ? [{ step: step.id, batch: batch.batch, submissionId: batch.submissionId }]
+          : [],
+      ),
+    );
+    return { tasks, unknownSubmissions, allCancelled: tasks.every((t) => t.error === undefined) };
+  });
+
 /**
  * Cancels at Globus every task of run `runId` not recorded as SUCCEEDED or FAILED, records each
  * one's status afterwards, and `run-done` (cancelled) when every cancel went through. A run that
@@ -759,39 +808,11 @@ export const cancelRun = (
   Effect.scoped(
     Effect.gen(function* () {
       const journal = yield* Journal;
-      const transfer = yield* TransferApi;
       const snapshot = yield* journal.inspect(runId);
       const ended = snapshot.state.outcome !== "unfinished";
       const handle = ended ? undefined : yield* journal.open(runId);
       const state = handle === undefined ? snapshot.state : yield* journal.state(handle);
-      const cancelOne = (task: OpenTask): Effect.Effect<CancelledTask, JournalError> =>
-        Effect.gen(function* () {
-          const base = { step: task.step, batch: task.batch, taskId: task.taskId };
-          const cancelled = yield* Effect.either(transfer.cancelTask(task.taskId));
-          if (cancelled._tag === "Left") {
-            return { ...base, error: cancelled.left.message } satisfies CancelledTask;
-          }
-          const after = yield* Effect.either(
-            Effect.map(transfer.getTask(task.taskId), taskSnapshot),
-          );
-          if (after._tag === "Left") return { ...base, code: cancelled.right };
-          if (handle !== undefined) {
-            yield* journal.append(
-              handle,
-              taskStatusEntry(task.step, task.batch, task.taskId, after.right),
-            );
-          }
-          return { ...base, code: cancelled.right, status: after.right.status };
-        });
-      const tasks = yield* Effect.forEach(openTasks(state), cancelOne, { concurrency: 4 });
-      const unknownSubmissions = state.steps.flatMap((step) =>
-        step.batches.flatMap((batch) =>
-          batch.submissionId !== undefined && batch.taskId === undefined
-            ? [{ step: step.id, batch: batch.batch, submissionId: batch.submissionId }]
-            : [],
-        ),
-      );
-      const allCancelled = tasks.every((task) => task.error === undefined);
+      const { tasks, unknownSubmissions, allCancelled } = yield* cancelOpenTasks(state, handle);
       if (handle !== undefined && allCancelled) {
         yield* journal.append(handle, { type: "run-done", outcome: "cancelled" });
       }

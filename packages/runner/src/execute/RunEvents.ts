@@ -144,7 +144,21 @@ export type RunEvent =
     >
   | Event<
       "run-done",
-      { readonly runId: string; readonly outcome: RunOutcome; readonly exitCode: number }
+      {
+        readonly runId: string;
+        readonly outcome: RunOutcome;
+        readonly exitCode: number;
+        /** `interrupted` only: tasks still running at Globus (not ended, not cancelled). */
+        readonly openTasks?: number;
+        /** `interrupted` with `--cancel-on-interrupt` only: tasks cancelled at Globus. */
+        readonly cancelledTasks?: number;
+        /**
+         * `interrupted` with `--cancel-on-interrupt` only: batches whose submit was cut short
+         * before its answer was recorded. If Globus took one, its task was not cancelled; a
+         * resumed run finds it (the same submission id answers `Duplicate`).
+         */
+        readonly unrecordedSubmits?: number;
+      }
     >
   | Event<"warning", { readonly message: string }>;
 

@@ -22,7 +22,6 @@ import { storeEnvironment } from "../auth/TokenStore.ts";
 import { AuthTokens } from "../globus/AuthTokens.ts";
 import { GlobusConfig } from "../globus/GlobusConfig.ts";
 import { globusLayerFromEnv } from "../globus/GlobusLayers.ts";
-import { TransferApi } from "../globus/TransferApi.ts";
 import {
   type GatheredPlanFacts,
   type GatherPlanFactsInput,
@@ -35,6 +34,7 @@ import { planPreparedWorkflow } from "../workflow/PlanWorkflow.ts";
 import { prepareWorkflowFile } from "../workflow/PrepareWorkflow.ts";
 import { executePlan } from "./Executor.ts";
 import { failureExitCode, failureHint, RunExitCode, type TaggedFailure } from "./Failures.ts";
+import { cancelOpenTasks, openTasks } from "./RunCommands.ts";
 import { type RunEvent, RunReporter, report } from "./RunEvents.ts";
 import { expectedTasks, runProgressLayer } from "./RunProgress.ts";
 
@@ -160,21 +160,6 @@ const planFor = async (
     : { plan: planned.plan, diagnostics: [...facts.diagnostics, ...planned.diagnostics] };
 };
 
-/** Cancels every task of the run that has not ended (for `--cancel-on-interrupt`). */
-const cancelOpenTasks = (handle: RunHandle) =>
-  Effect.gen(function* () {
-    const journal = yield* Journal;
-    const transfer = yield* TransferApi;
-    const state = yield* journal.state(handle);
-    for (const step of state.steps) {
-      for (const batch of step.batches) {
-        const status = batch.status?.status;
-        if (batch.taskId === undefined || status === "SUCCEEDED" || status === "FAILED") continue;
-        yield* Effect.ignore(transfer.cancelTask(batch.taskId));
-      }
-    }
-  });
-
 const execute = (request: RunRequest, plan: Plan, rerun: string) =>
   Effect.scoped(
     Effect.gen(function* () {
@@ -235,18 +220,32 @@ const execute = (request: RunRequest, plan: Plan, rerun: string) =>
         Effect.provide(runProgressLayer(expectedTasks(runPlan, recorder.state))),
         Effect.onInterrupt(() =>
           Effect.gen(function* () {
-            if (request.cancelOnInterrupt === true) {
-              yield* cancelOpenTasks(run);
-              yield* Effect.ignore(journal.append(run, { type: "run-done", outcome: "cancelled" }));
-            } else {
-              yield* Effect.ignore(
-                journal.append(run, { type: "run-interrupted", reason: "signal" }),
-              );
-            }
+            const state = yield* journal.state(run);
+            const cancelled =
+              request.cancelOnInterrupt === true ? yield* cancelOpenTasks(state, run) : undefined;
+            // Cancelled only when every cancel went through; else the run can still be resumed.
+            yield* Effect.ignore(
+              journal.append(
+                run,
+                cancelled?.allCancelled === true
+                  ? { type: "run-done", outcome: "cancelled" }
+                  : { type: "run-interrupted", reason: "signal" },
+              ),
+            );
             yield* report("run-done", {
               runId: run.runId,
               outcome: "interrupted",
               exitCode: RunExitCode.interrupted,
+              openTasks:
+                cancelled === undefined
+                  ? openTasks(state).length
+                  : cancelled.tasks.filter((t) => t.error !== undefined).length,
+              ...(cancelled === undefined
+                ? {}
+                : {
+                    cancelledTasks: cancelled.tasks.filter((t) => t.error === undefined).length,
+                    unrecordedSubmits: cancelled.unknownSubmissions.length,
+                  }),
             });
           }).pipe(Effect.orDie),
         ),
