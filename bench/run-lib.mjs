@@ -75,7 +75,7 @@ export const startSandbox = async (dir, overrides = {}) => {
 
 /**
  * Runs `node measure.mjs script ...args` with `env` added, without blocking this process; resolves
- * to its exit code, stdout, stderr, wall time and peak RSS (MB).
+ * to its exit code, stdout, stderr, wall time, peak RSS (MB) and CPU seconds (user + system).
  */
 export const runNode = (script, args, env) =>
   new Promise((resolve, reject) => {
@@ -96,12 +96,14 @@ export const runNode = (script, args, env) =>
     child.on("error", reject);
     child.on("close", (code) => {
       const peak = /peak-rss-kb=(\d+)/.exec(stderr);
+      const cpu = /cpu-us=(\d+)/.exec(stderr);
       resolve({
         code,
         stdout,
         stderr,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
         rssMb: peak ? Number(peak[1]) / 1024 : Number.NaN,
+        cpuSeconds: cpu ? Number(cpu[1]) / 1e6 : Number.NaN,
       });
     });
   });
