@@ -6,8 +6,8 @@
 import { type CancelResult, cancelRunFromEnv } from "@transflow/runner";
 import { Effect } from "effect";
 import type { Io } from "../Io.ts";
-import { renderDiagnostic } from "../render/Diagnostics.ts";
 import { makeStyle } from "../render/Style.ts";
+import { printReport } from "./printReport.ts";
 
 export interface CancelCommandOptions {
   readonly json?: boolean;
@@ -60,15 +60,8 @@ export const cancelCommand = async (
   options: CancelCommandOptions,
 ): Promise<number> => {
   const report = await Effect.runPromise(cancelRunFromEnv({ runId, env: io.env }));
-  if (report.value === undefined) {
-    const err = makeStyle(io.stderr, io.env);
-    for (const d of report.diagnostics) io.stderr.write(renderDiagnostic(d, err));
-    return report.exitCode;
-  }
-  io.stdout.write(
-    options.json === true
-      ? `${JSON.stringify({ v: 1, ...report.value }, null, 2)}\n`
-      : renderText(io, report.value),
-  );
-  return report.exitCode;
+  return printReport(io, report, {
+    json: options.json === true,
+    text: (value) => renderText(io, value),
+  });
 };

@@ -6,12 +6,12 @@
  */
 import { join, resolve } from "node:path";
 import type { RunEvent, RunReport } from "@transflow/runner";
-import { Cause, Effect, Exit, Fiber } from "effect";
 import type { Io } from "../Io.ts";
 import { renderDiagnostic } from "../render/Diagnostics.ts";
 import { makeRunRenderer } from "../render/RunRenderer.ts";
 import { makeStyle, type Style } from "../render/Style.ts";
 import { type InputOptions, readInputs } from "./inputs.ts";
+import { runUntilInterrupted } from "./untilInterrupted.ts";
 
 export interface RunCommandOptions extends InputOptions {
   readonly json?: boolean;
@@ -96,7 +96,7 @@ export const runCommand = async (
   const { runWorkflow } = await import("@transflow/runner");
   const rerun = rerunCommand(target, options);
   let ended: Extract<RunEvent, { type: "run-done" }> | undefined;
-  const fiber = Effect.runFork(
+  const running = runUntilInterrupted(
     runWorkflow(
       {
         target,
@@ -120,23 +120,13 @@ export const runCommand = async (
       },
     ),
   );
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    Effect.runFork(Fiber.interrupt(fiber));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   let report: RunReport;
+  let interrupted: boolean;
   try {
-    // Interrupted (Ctrl-C): exit 130. A defect is a bug: rethrown, for main's "internal error".
-    const exit = await Effect.runPromise(Fiber.await(fiber));
-    if (Exit.isSuccess(exit)) report = exit.value;
-    else if (Cause.isInterruptedOnly(exit.cause)) report = { exitCode: 130, diagnostics: [] };
-    else throw Cause.squash(exit.cause);
+    const done = await running;
+    interrupted = done.interrupted;
+    report = done.result ?? { exitCode: 130, diagnostics: [] };
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     renderer.stop();
     await local?.close();
   }

@@ -5,9 +5,8 @@
 import { listRunsFromEnv, type RunsListing } from "@transflow/runner";
 import { Effect } from "effect";
 import type { Io } from "../Io.ts";
-import { renderDiagnostic } from "../render/Diagnostics.ts";
-import { makeStyle } from "../render/Style.ts";
 import { renderTable } from "../render/Table.ts";
+import { printReport } from "./printReport.ts";
 
 export interface RunsCommandOptions {
   readonly json?: boolean;
@@ -64,15 +63,5 @@ const renderText = (listing: RunsListing): string => {
 
 export const runsCommand = async (io: Io, options: RunsCommandOptions): Promise<number> => {
   const report = await Effect.runPromise(listRunsFromEnv(io.env));
-  if (report.value === undefined) {
-    const err = makeStyle(io.stderr, io.env);
-    for (const d of report.diagnostics) io.stderr.write(renderDiagnostic(d, err));
-    return report.exitCode;
-  }
-  io.stdout.write(
-    options.json === true
-      ? `${JSON.stringify(jsonOf(report.value), null, 2)}\n`
-      : renderText(report.value),
-  );
-  return report.exitCode;
+  return printReport(io, report, { json: options.json === true, text: renderText, jsonOf });
 };

@@ -7,9 +7,10 @@
 import { type BatchStatus, type RunStatus, runStatusFromEnv } from "@transflow/runner";
 import { Effect } from "effect";
 import type { Io } from "../Io.ts";
-import { renderDiagnostic } from "../render/Diagnostics.ts";
+import { formatBytes } from "../render/RunLines.ts";
 import { makeStyle } from "../render/Style.ts";
 import { renderTable } from "../render/Table.ts";
+import { printReport } from "./printReport.ts";
 import { shortTime } from "./runs.ts";
 
 export interface StatusCommandOptions {
@@ -18,17 +19,6 @@ export interface StatusCommandOptions {
   readonly offline?: boolean;
 }
 
-const bytes = (n: number): string => {
-  const units = ["B", "KB", "MB", "GB", "TB"];
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-};
-
 /** What is known about a batch, Globus's live word first. */
 const batchText = (batch: BatchStatus): string => {
   if (batch.mkdir !== undefined) {
@@ -36,7 +26,7 @@ const batchText = (batch: BatchStatus): string => {
   }
   if (batch.live !== undefined) {
     const { status, niceStatus, counters, fatalError } = batch.live;
-    return `${status}${niceStatus ? ` (${niceStatus})` : ""} at Globus now, ${counters.filesTransferred}/${counters.files} files, ${bytes(counters.bytesTransferred)}${fatalError ? `: ${fatalError}` : ""}`;
+    return `${status}${niceStatus ? ` (${niceStatus})` : ""} at Globus now, ${counters.filesTransferred}/${counters.files} files, ${formatBytes(counters.bytesTransferred)}${fatalError ? `: ${fatalError}` : ""}`;
   }
   const recorded = batch.recorded;
   if (recorded !== undefined) {
@@ -44,7 +34,7 @@ const batchText = (batch: BatchStatus): string => {
       recorded.files === undefined
         ? ""
         : `, ${recorded.filesTransferred ?? 0}/${recorded.files} files`;
-    const size = recorded.bytes === undefined ? "" : `, ${bytes(recorded.bytes)}`;
+    const size = recorded.bytes === undefined ? "" : `, ${formatBytes(recorded.bytes)}`;
     const why = recorded.fatalError === undefined ? "" : `: ${recorded.fatalError}`;
     const unknown = batch.liveError === undefined ? "" : " (Globus did not answer)";
     return `${recorded.status}${recorded.niceStatus ? ` (${recorded.niceStatus})` : ""}${files}${size}${why}, recorded ${shortTime(recorded.t)}${unknown}`;
@@ -120,15 +110,8 @@ export const statusCommand = async (
   const report = await Effect.runPromise(
     runStatusFromEnv({ env: io.env, runId, live: options.offline !== true }),
   );
-  if (report.value === undefined) {
-    const err = makeStyle(io.stderr, io.env);
-    for (const d of report.diagnostics) io.stderr.write(renderDiagnostic(d, err));
-    return report.exitCode;
-  }
-  io.stdout.write(
-    options.json === true
-      ? `${JSON.stringify({ v: 1, ...report.value }, null, 2)}\n`
-      : renderText(io, report.value),
-  );
-  return report.exitCode;
+  return printReport(io, report, {
+    json: options.json === true,
+    text: (value) => renderText(io, value),
+  });
 };

@@ -5,11 +5,11 @@
  * timestamped lines in logs, JSON lines with `--json`.
  */
 import { type CommandReport, type WaitResult, waitForRunFromEnv } from "@transflow/runner";
-import { Cause, Effect, Exit, Fiber } from "effect";
 import type { Io } from "../Io.ts";
 import { renderDiagnostic } from "../render/Diagnostics.ts";
 import { makeRunRenderer } from "../render/RunRenderer.ts";
 import { makeStyle } from "../render/Style.ts";
+import { runUntilInterrupted } from "./untilInterrupted.ts";
 
 export interface WaitCommandOptions {
   readonly json?: boolean;
@@ -55,29 +55,19 @@ export const waitCommand = async (
     return 2;
   }
   const renderer = await makeRunRenderer(io, options.json === true);
-  const fiber = Effect.runFork(
+  const running = runUntilInterrupted(
     waitForRunFromEnv(
       { runId, env: io.env, ...(timeout === undefined ? {} : { timeout }) },
       renderer.render,
     ),
   );
-  let interrupted = false;
-  const onSignal = () => {
-    interrupted = true;
-    Effect.runFork(Fiber.interrupt(fiber));
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
   let report: CommandReport<WaitResult>;
+  let interrupted: boolean;
   try {
-    // Interrupted (Ctrl-C): exit 130. A defect is a bug: rethrown, for main's "internal error".
-    const exit = await Effect.runPromise(Fiber.await(fiber));
-    if (Exit.isSuccess(exit)) report = exit.value;
-    else if (Cause.isInterruptedOnly(exit.cause)) report = { exitCode: 130, diagnostics: [] };
-    else throw Cause.squash(exit.cause);
+    const done = await running;
+    interrupted = done.interrupted;
+    report = done.result ?? { exitCode: 130, diagnostics: [] };
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
     renderer.stop();
   }
   for (const d of report.diagnostics) io.stderr.write(renderDiagnostic(d, err));

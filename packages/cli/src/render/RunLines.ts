@@ -8,7 +8,8 @@ import type { RunEvent } from "@transflow/runner";
 /** A task's progress is logged at most this often (status changes are logged at once). */
 export const PROGRESS_LINE_INTERVAL_MS = 30_000;
 
-const bytes = (n: number): string => {
+/** A byte count in decimal units: `512 B`, `1.2 MB`. */
+export const formatBytes = (n: number): string => {
   const units = ["B", "KB", "MB", "GB", "TB"];
   let value = n;
   let unit = 0;
@@ -38,8 +39,8 @@ export const formatEta = (seconds: number | null): string => {
  */
 const runBytes = (transferred: number, estimated: number | null): string =>
   estimated === null || estimated <= transferred
-    ? bytes(transferred)
-    : `${bytes(transferred)} of ~${bytes(estimated)}`;
+    ? formatBytes(transferred)
+    : `${formatBytes(transferred)} of ~${formatBytes(estimated)}`;
 
 /** One line per event (or none, for progress shown too recently). */
 export const makeRunLineRenderer = () => {
@@ -72,11 +73,12 @@ export const makeRunLineRenderer = () => {
         if (!statusChanged && now - previous.at < PROGRESS_LINE_INTERVAL_MS) return undefined;
         lastProgress.set(event.taskId, { at: now, status: event.status });
         const c = event.counters;
-        const rate = event.bytesPerSecond === null ? "" : `, ${bytes(event.bytesPerSecond)}/s`;
+        const rate =
+          event.bytesPerSecond === null ? "" : `, ${formatBytes(event.bytesPerSecond)}/s`;
         // A settled task has no time left worth showing (or none at all: FAILED, INACTIVE).
         const eta = event.status === "ACTIVE" ? `, ${formatEta(event.etaSeconds)}` : "";
         return line(
-          `${batchName(event.step, event.batch)}: ${event.status}${event.niceStatus ? ` (${event.niceStatus})` : ""}, ${c.filesTransferred}/${c.files} files, ${bytes(c.bytesTransferred)}${rate}${eta}`,
+          `${batchName(event.step, event.batch)}: ${event.status}${event.niceStatus ? ` (${event.niceStatus})` : ""}, ${c.filesTransferred}/${c.files} files, ${formatBytes(c.bytesTransferred)}${rate}${eta}`,
         );
       }
       case "run-progress": {
@@ -91,7 +93,8 @@ export const makeRunLineRenderer = () => {
         }
         lastTotal = { at: now, tasksDone: event.tasksDone };
         const tasks = event.tasksDone + event.tasksActive + event.tasksPending;
-        const rate = event.bytesPerSecond === null ? "" : `, ${bytes(event.bytesPerSecond)}/s`;
+        const rate =
+          event.bytesPerSecond === null ? "" : `, ${formatBytes(event.bytesPerSecond)}/s`;
         const eta =
           event.tasksActive + event.tasksPending === 0 ? "" : `, ${formatEta(event.etaSeconds)}`;
         return line(
@@ -109,7 +112,7 @@ export const makeRunLineRenderer = () => {
         const why = event.reason ? `: ${event.reason}` : "";
         const remedy = event.remedy ? `\n  what to do: ${event.remedy}` : "";
         return line(
-          `${batchName(event.step, event.batch)}: task ${event.taskId} ${event.status}${why} (${c.filesTransferred} files, ${bytes(c.bytesTransferred)})${remedy}`,
+          `${batchName(event.step, event.batch)}: task ${event.taskId} ${event.status}${why} (${c.filesTransferred} files, ${formatBytes(c.bytesTransferred)})${remedy}`,
         );
       }
       case "step-done":
