@@ -168,14 +168,27 @@ const code = (tag: string): string =>
     .replace(/([a-z])([A-Z])/g, "$1-$2")
     .toLowerCase();
 
-/** The run's Globus environment is not the one `env` configures: its tasks are not there. */
-const environmentMismatch = (info: RunInfo, configured: string): Diagnostic =>
-  makeError(
-    "run-environment",
-    `run ${info.runId} ran against Globus ${JSON.stringify(info.meta.environment)}, but this environment configures ${JSON.stringify(configured)}: its tasks are not there`,
-    undefined,
-    "set GLOBUS_SDK_ENVIRONMENT (or GLOBUS_SDK_SERVICE_URL_AUTH/_TRANSFER) as when the run started",
-  );
+/**
+ * A report refusing run `runId` when it ran against another Globus environment than the one
+ * configured (its tasks are not there); undefined when they are the same.
+ */
+const otherEnvironment = <A>(runId: string) =>
+  Effect.gen(function* () {
+    const { info } = yield* (yield* Journal).inspect(runId);
+    const configured = storeEnvironment(yield* GlobusConfig);
+    if (configured === info.meta.environment) return undefined;
+    return {
+      exitCode: RunExitCode.invalid,
+      diagnostics: [
+        makeError(
+          "run-environment",
+          `run ${info.runId} ran against Globus ${JSON.stringify(info.meta.environment)}, but this environment configures ${JSON.stringify(configured)}: its tasks are not there`,
+          undefined,
+          "set GLOBUS_SDK_ENVIRONMENT (or GLOBUS_SDK_SERVICE_URL_AUTH/_TRANSFER) as when the run started",
+        ),
+      ],
+    } satisfies CommandReport<A>;
+  });
 
 /** Runs `effect`; its typed failure becomes a report, a defect stays a defect. */
 const reportFailures = <A, E extends { readonly _tag: string; readonly message: string }>(
@@ -683,15 +696,8 @@ export const waitForRunFromEnv = (
   Effect.gen(function* () {
     const exit = yield* Effect.exit(
       Effect.gen(function* () {
-        const journal = yield* Journal;
-        const { info } = yield* journal.inspect(request.runId);
-        const configured = storeEnvironment(yield* GlobusConfig);
-        if (configured !== info.meta.environment) {
-          return {
-            exitCode: RunExitCode.invalid,
-            diagnostics: [environmentMismatch(info, configured)],
-          } satisfies CommandReport<WaitResult>;
-        }
+        const refused = yield* otherEnvironment<WaitResult>(request.runId);
+        if (refused !== undefined) return refused;
         const result = yield* waitForRun(request.runId, request);
         return { exitCode: result.exitCode, value: result, diagnostics: [] };
       }).pipe(
@@ -833,15 +839,8 @@ export const cancelRunFromEnv = (request: {
 }): Effect.Effect<CommandReport<CancelResult>> =>
   reportFailures(
     Effect.gen(function* () {
-      const journal = yield* Journal;
-      const { info } = yield* journal.inspect(request.runId);
-      const configured = storeEnvironment(yield* GlobusConfig);
-      if (configured !== info.meta.environment) {
-        return {
-          exitCode: RunExitCode.invalid,
-          diagnostics: [environmentMismatch(info, configured)],
-        } satisfies CommandReport<CancelResult>;
-      }
+      const refused = yield* otherEnvironment<CancelResult>(request.runId);
+      if (refused !== undefined) return refused;
       const result = yield* cancelRun(request.runId);
       const failed = result.tasks.some((task) => task.error !== undefined);
       return {

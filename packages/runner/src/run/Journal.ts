@@ -360,6 +360,20 @@ const findUnfinishedIn = (
 const notOpen = (handle: RunHandle) =>
   Effect.dieMessage(`Journal: run ${handle.runId} is not open here (its scope closed?)`);
 
+/** `append` and `state` over the runs this process has open (both layers keep them alike). */
+const sessionAccess = (
+  sessions: ReadonlyMap<string, Session>,
+): Pick<JournalShape, "append" | "state"> => ({
+  append: (handle, entry) => {
+    const session = sessions.get(handle.runId);
+    return session === undefined ? notOpen(handle) : appendTo(handle, session, entry);
+  },
+  state: (handle) => {
+    const session = sessions.get(handle.runId);
+    return session === undefined ? notOpen(handle) : Effect.sync(() => session.builder.snapshot());
+  },
+});
+
 // ---------------------------------------------------------------------------------------------
 // Files
 
@@ -647,16 +661,7 @@ const makeFileJournal = (stateDir: string): Effect.Effect<JournalShape> =>
       inspect,
       findUnfinished,
       list,
-      append: (handle, entry) => {
-        const session = sessions.get(handle.runId);
-        return session === undefined ? notOpen(handle) : appendTo(handle, session, entry);
-      },
-      state: (handle) => {
-        const session = sessions.get(handle.runId);
-        return session === undefined
-          ? notOpen(handle)
-          : Effect.sync(() => session.builder.snapshot());
-      },
+      ...sessionAccess(sessions),
     } satisfies JournalShape;
   });
 
@@ -782,16 +787,7 @@ const makeMemoryJournal = (): Effect.Effect<JournalShape> =>
           [...runs.values()].sort((a, b) => newestFirst(a.info, b.info)),
           (run) => Effect.map(stateOf(run.info), (state) => summaryOf(run.info, state)),
         ),
-      append: (handle, entry) => {
-        const session = sessions.get(handle.runId);
-        return session === undefined ? notOpen(handle) : appendTo(handle, session, entry);
-      },
-      state: (handle) => {
-        const session = sessions.get(handle.runId);
-        return session === undefined
-          ? notOpen(handle)
-          : Effect.sync(() => session.builder.snapshot());
-      },
+      ...sessionAccess(sessions),
     } satisfies JournalShape;
   });
 
