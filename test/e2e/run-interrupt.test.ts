@@ -5,21 +5,12 @@
 // a real terminal it runs under a pseudo-terminal (util-linux `script`) and gets a real Ctrl-C
 // through the terminal's line discipline. Tasks stay ACTIVE while the sandbox fails every file
 // attempt (task faults), so the run is still following when it is interrupted.
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { defaultConfig, defaultIds } from "@transflow/sandbox";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  binPath,
-  type CliResult,
-  hasStackTrace,
-  repoRoot,
-  runCli,
-  startCli,
-} from "./support/cli.ts";
-import { recordCliOutput } from "./support/leaks.ts";
+import { type CliResult, hasStackTrace, runCli, startCli, stripAnsi } from "./support/cli.ts";
 import {
   localPath,
   oneTaskPerBatch,
@@ -38,12 +29,8 @@ import {
 } from "./support/sandbox.ts";
 
 const ESC = "\u001b";
-/** ANSI control sequences (CSI: colours, cursor moves, line clears, cursor show/hide). */
-const CSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, "g");
 /** Colour and style codes (SGR) only. */
 const SGR = new RegExp(`${ESC}\\[[0-9;]*m`);
-/** What a person reads on the terminal: no control sequences, no carriage returns. */
-const stripAnsi = (text: string): string => text.replace(CSI, "").replace(/\r/g, "");
 /** A plain log line: `2026-11-28T04:33:04Z text`. */
 const TIMESTAMPED = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \S/;
 
@@ -157,84 +144,6 @@ const transferTask = async (taskId: string) => {
   return task.body as { status: string; fatal_error: { code: string; description: string } | null };
 };
 
-// --- a terminal --------------------------------------------------------------------------------
-
-const shellWord = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
-
-/** The built CLI on a pseudo-terminal: what the terminal showed, and its keyboard (stdin). */
-interface TerminalCli {
-  /** Everything written to the terminal so far, control sequences included. */
-  output(): string;
-  /** Resolves with the first match of `pattern` in the output as read (`stripAnsi`). */
-  waitForText(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
-  /** Types on the terminal's keyboard: "\x03" is Ctrl-C. */
-  type(text: string): void;
-  /** `script -e` ends with the CLI's exit code; `stdout` is the terminal's output. */
-  readonly done: Promise<CliResult>;
-}
-
-/**
- * Runs `transflow <args>` under `script` (util-linux, Debian's essential bsdutils package): its
- * stdout and stderr are a real terminal, and what is written to script's stdin is typed on it, so
- * "\x03" becomes SIGINT through the terminal's line discipline, as a person's Ctrl-C does.
- */
-const startCliInTerminal = (args: readonly string[]): TerminalCli => {
-  // `exec`: the CLI itself is the terminal's foreground process, not a shell waiting for it.
-  const command = `exec ${[process.execPath, binPath, ...args].map(shellWord).join(" ")}`;
-  const child = spawn("script", ["-qfec", command, "/dev/null"], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env, SHELL: "/bin/sh", TERM: "xterm-256color" },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  let stderr = "";
-  const listeners = new Set<() => void>();
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    output += chunk;
-    for (const listener of listeners) listener();
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
-  const done = new Promise<CliResult>((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => {
-      child.stdin.end();
-      for (const listener of listeners) listener();
-      recordCliOutput([...args, "(on a terminal)"], { stdout: output, stderr }, home);
-      resolve({ code, stdout: output, stderr });
-    });
-  });
-  return {
-    output: () => output,
-    waitForText: (pattern, timeoutMs = 30_000) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`timed out waiting for ${pattern} on the terminal:\n${output}`));
-        }, timeoutMs);
-        const check = () => {
-          const match = stripAnsi(output).match(pattern);
-          if (match !== null) {
-            clearTimeout(timer);
-            listeners.delete(check);
-            resolve(match);
-          } else if (child.exitCode !== null || child.signalCode !== null) {
-            clearTimeout(timer);
-            listeners.delete(check);
-            reject(new Error(`the CLI ended before ${pattern} appeared:\n${output}\n${stderr}`));
-          }
-        };
-        listeners.add(check);
-        check();
-      }),
-    type: (text) => {
-      child.stdin.write(text);
-    },
-    done,
-  };
-};
-
 // --- the tests ---------------------------------------------------------------------------------
 
 describe("Ctrl-C during transflow run", () => {
@@ -323,12 +232,12 @@ describe("Ctrl-C during transflow run", () => {
   it("on a terminal: a progress bar for the task and a total; a real Ctrl-C stops following, exit 130", async () => {
     await holdTasks();
     const workflow = writeWorkflow("terminal");
-    const terminal = startCliInTerminal(["run", workflow]);
-    const runId = (await terminal.waitForText(/starting run (\S+) of terminal/))[1];
+    const terminal = startCli(["run", workflow], { env, terminal: true });
+    const runId = (await terminal.waitForStdout(/starting run (\S+) of terminal/))[1];
     // One bar for the task being followed, and the total below it.
-    await terminal.waitForText(/ copy #1 \|[^|\n]+\| \d+\/5 files · .*ACTIVE/);
-    await terminal.waitForText(/ total \|[^|\n]+\| \d+\/5 files · .*1 tasks/);
-    terminal.type("\u0003");
+    await terminal.waitForStdout(/ copy #1 \|[^|\n]+\| \d+\/5 files · .*ACTIVE/);
+    await terminal.waitForStdout(/ total \|[^|\n]+\| \d+\/5 files · .*1 tasks/);
+    terminal.write("\u0003");
     const stopped = await terminal.done;
     const raw = stopped.stdout;
     const shown = stripAnsi(raw);

@@ -60,16 +60,43 @@ export interface RunningCli {
   readonly done: Promise<CliResult>;
 }
 
-/** Starts the built CLI and keeps its stdin open, for commands that read from it (login). */
+const ESC = "\u001b";
+/** ANSI control sequences (CSI: colours, cursor moves, line clears, cursor show/hide). */
+const CSI = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, "g");
+
+/** What a person reads on a terminal: no control sequences, no carriage returns. */
+export const stripAnsi = (text: string): string => text.replace(CSI, "").replace(/\r/g, "");
+
+const shellWord = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Starts the built CLI and keeps its stdin open, for commands that read from it (login).
+ *
+ * With `terminal`, it runs under `script` (util-linux, Debian's essential bsdutils package): its
+ * stdout and stderr are a real terminal, whose output is `stdout` (matched with `stripAnsi`), and
+ * what is written to stdin is typed on it, so "\x03" becomes SIGINT through the terminal's line
+ * discipline, as a person's Ctrl-C does.
+ */
 export const startCli = (
   args: readonly string[],
-  options: { cwd?: string; env?: Record<string, string | undefined> } = {},
+  options: { cwd?: string; env?: Record<string, string | undefined>; terminal?: boolean } = {},
 ): RunningCli => {
-  const child = spawn(process.execPath, [binPath, ...args], {
-    cwd: options.cwd ?? repoRoot,
-    env: { ...process.env, NO_COLOR: "1", ...options.env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const env = { ...process.env, NO_COLOR: "1", ...options.env };
+  const terminal = options.terminal === true;
+  // `exec`: the CLI itself is the terminal's foreground process, not a shell waiting for it.
+  const command = `exec ${[process.execPath, binPath, ...args].map(shellWord).join(" ")}`;
+  const child = terminal
+    ? spawn("script", ["-qfec", command, "/dev/null"], {
+        cwd: options.cwd ?? repoRoot,
+        env: { ...env, SHELL: "/bin/sh", TERM: "xterm-256color" },
+        stdio: ["pipe", "pipe", "pipe"],
+      })
+    : spawn(process.execPath, [binPath, ...args], {
+        cwd: options.cwd ?? repoRoot,
+        env,
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+  const shown = terminal ? stripAnsi : (text: string) => text;
   let stdout = "";
   let stderr = "";
   const listeners = new Set<() => void>();
@@ -90,7 +117,7 @@ export const startCli = (
           reject(new Error(`timed out waiting for ${pattern} in ${name}:\n${stdout}\n${stderr}`));
         }, timeoutMs);
         const check = () => {
-          const match = text().match(pattern);
+          const match = shown(text()).match(pattern);
           if (match !== null) {
             clearTimeout(timer);
             listeners.delete(check);
@@ -111,8 +138,13 @@ export const startCli = (
   const done = new Promise<CliResult>((resolve, reject) => {
     child.on("error", reject);
     child.on("close", (code) => {
+      if (terminal) child.stdin.end();
       for (const listener of listeners) listener();
-      recordCliOutput(args, { stdout, stderr }, options.env?.TRANSFLOW_HOME);
+      recordCliOutput(
+        terminal ? [...args, "(on a terminal)"] : args,
+        { stdout, stderr },
+        options.env?.TRANSFLOW_HOME,
+      );
       resolve({ code, stdout, stderr });
     });
   });
