@@ -3,7 +3,7 @@
  * submission across crashes, resume, failures and their dependents. Time is TestClock's.
  */
 import { describe, expect, it } from "@effect/vitest";
-import { type Plan, planWorkflow, WorkflowSchema } from "@transflow/core";
+import type { Plan } from "@transflow/core";
 import { Duration, Effect, Fiber, Ref, TestClock } from "effect";
 import { type ExecutionResult, executePlan, type RunRecorder } from "../../src/execute/Executor.ts";
 import { type RunEvent, RunReporter } from "../../src/execute/RunEvents.ts";
@@ -16,38 +16,10 @@ import {
   replayJournal,
   runLayout,
 } from "../../src/run/RunState.ts";
+import { makePlan as makeJournalTestPlan } from "../run/support.ts";
 
-const SRC = "2d1d4873-a849-4b9c-bd34-2034a2163003";
-const DST = "872a58ab-02b9-4233-a3e0-f017ed8ab090";
-
-const makePlan = (lines: number, maxItemsPerBatch = 2): Plan => {
-  const workflow = WorkflowSchema.parse({
-    version: 1,
-    name: "exec",
-    collections: { src: { id: SRC, kind: "mapped" }, dst: { id: DST, kind: "guest" } },
-    steps: [
-      { id: "folder", mkdir: { collection: "dst", paths: ["/in/"] } },
-      {
-        id: "copy",
-        needs: ["folder"],
-        transfer: { source: "src", destination: "dst", itemsFrom: "items.txt" },
-      },
-      { id: "tidy", needs: ["copy"], delete: { collection: "src", items: ["/data/tmp/"] } },
-    ],
-  });
-  const result = planWorkflow(
-    workflow,
-    {},
-    {
-      file: "exec.yaml",
-      createdAt: "2026-11-28T00:00:00.000Z",
-      maxItemsPerBatch,
-      batchLines: { copy: Array.from({ length: lines }, (_, i) => `/data/f${i} /in/f${i}`) },
-    },
-  );
-  if (!result.plan) throw new Error(JSON.stringify(result.diagnostics));
-  return result.plan;
-};
+/** The journal tests' plan (mkdir, a transfer of `lines` items two a batch, a delete). */
+const makePlan = (lines: number): Plan => makeJournalTestPlan({ lines });
 
 /** A journal in memory that survives "crashes" (a new recorder over the same records). */
 const memoryJournal = (plan: Plan) => {

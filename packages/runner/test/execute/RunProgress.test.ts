@@ -3,7 +3,6 @@
  * one is due) and the RunReporter decorator that emits them, on TestClock's time.
  */
 import { describe, expect, it } from "@effect/vitest";
-import { planWorkflow, WorkflowSchema } from "@transflow/core";
 import { Duration, Effect, Layer, Ref, TestClock } from "effect";
 import { RATE_TIME_CONSTANT_MS } from "../../src/execute/ProgressEstimate.ts";
 import {
@@ -24,6 +23,7 @@ import {
   runProgressLayer,
   runProgressOf,
 } from "../../src/execute/RunProgress.ts";
+import { makePlan } from "../run/support.ts";
 
 const counters = (fields: Partial<TaskCounters>): TaskCounters => ({
   bytesTransferred: 0,
@@ -98,35 +98,7 @@ const copy = (batch: number, itemCount: number): ExpectedTask => ({
 });
 
 describe("expectedTasks", () => {
-  const workflow = WorkflowSchema.parse({
-    version: 1,
-    name: "progress",
-    collections: {
-      src: { id: "2d1d4873-a849-4b9c-bd34-2034a2163003", kind: "mapped" },
-      dst: { id: "872a58ab-02b9-4233-a3e0-f017ed8ab090", kind: "guest" },
-    },
-    steps: [
-      { id: "folder", mkdir: { collection: "dst", paths: ["/in/"] } },
-      {
-        id: "copy",
-        needs: ["folder"],
-        transfer: { source: "src", destination: "dst", itemsFrom: "items.txt" },
-      },
-      { id: "tidy", needs: ["copy"], delete: { collection: "src", items: ["/data/tmp/"] } },
-    ],
-  });
-  const planned = planWorkflow(
-    workflow,
-    {},
-    {
-      file: "progress.yaml",
-      createdAt: "2026-11-28T00:00:00.000Z",
-      maxItemsPerBatch: 2,
-      batchLines: { copy: Array.from({ length: 5 }, (_, i) => `/data/f${i} /in/f${i}`) },
-    },
-  );
-  const plan = planned.plan;
-  if (plan === undefined) throw new Error(JSON.stringify(planned.diagnostics));
+  const plan = makePlan({ lines: 5 });
 
   it("lists the transfer and delete batches with their items, not mkdir", () => {
     expect(expectedTasks(plan)).toEqual([
