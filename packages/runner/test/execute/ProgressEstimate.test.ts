@@ -10,17 +10,7 @@ import {
   type RateEstimate,
   taskEstimate,
 } from "../../src/execute/ProgressEstimate.ts";
-import type { TaskCounters } from "../../src/execute/RunEvents.ts";
-
-const counters = (fields: Partial<TaskCounters>): TaskCounters => ({
-  bytesTransferred: 0,
-  files: 0,
-  filesTransferred: 0,
-  filesSkipped: 0,
-  directories: 0,
-  faults: 0,
-  ...fields,
-});
+import { counters } from "./support.ts";
 
 /** Folds (ms, bytes) observations into a rate, from none. */
 const rateOf = (observations: readonly (readonly [number, number])[]): RateEstimate | undefined =>

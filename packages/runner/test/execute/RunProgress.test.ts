@@ -24,16 +24,7 @@ import {
   runProgressOf,
 } from "../../src/execute/RunProgress.ts";
 import { makePlan } from "../run/support.ts";
-
-const counters = (fields: Partial<TaskCounters>): TaskCounters => ({
-  bytesTransferred: 0,
-  files: 0,
-  filesTransferred: 0,
-  filesSkipped: 0,
-  directories: 0,
-  faults: 0,
-  ...fields,
-});
+import { counters } from "./support.ts";
 
 const progressFields = (
   step: string,
