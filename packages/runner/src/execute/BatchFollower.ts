@@ -9,7 +9,7 @@ import { Effect, Option, Ref } from "effect";
 import { TransferApi, type TransferApiError } from "../globus/TransferApi.ts";
 import type { JournalEntry, TaskStatusState } from "../run/RunState.ts";
 import { DEFAULT_POLLING, followTask, type PollingPolicy, type TaskSnapshot } from "./Monitor.ts";
-import { observeRate, type RateEstimate, taskEstimate } from "./ProgressEstimate.ts";
+import { instantRate, observeRate, type RateEstimate, taskEstimate } from "./ProgressEstimate.ts";
 import { type RunReporter, report, type TaskCounters } from "./RunEvents.ts";
 
 const counters = (task: TaskDocument): TaskCounters => ({
@@ -93,8 +93,6 @@ export const followBatch = <E>(
     const { step, batch, taskId } = input;
     const failure = yield* Ref.make(Option.none<E>());
     let last = input.known;
-    let lastAt: number | undefined;
-    let lastBytes = 0;
     let smoothed: RateEstimate | undefined;
     const getTask: Effect.Effect<TaskSnapshot, E | TransferApiError> = Effect.flatMap(
       Ref.get(failure),
@@ -106,17 +104,10 @@ export const followBatch = <E>(
     const onChange = (snapshot: TaskSnapshot): Effect.Effect<void, never, RunReporter> =>
       Effect.gen(function* () {
         const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis);
-        const rate =
-          lastAt === undefined || now <= lastAt
-            ? null
-            : Math.max(
-                0,
-                ((snapshot.counters.bytesTransferred - lastBytes) * 1000) / (now - lastAt),
-              );
-        lastAt = now;
-        lastBytes = snapshot.counters.bytesTransferred;
+        const bytes = snapshot.counters.bytesTransferred;
+        const rate = instantRate(smoothed, now, bytes);
         // The ETA uses the smoothed rate: the last interval alone swings with every poll.
-        smoothed = observeRate(smoothed, now, snapshot.counters.bytesTransferred);
+        smoothed = observeRate(smoothed, now, bytes);
         yield* report("task-progress", {
           step,
           batch,

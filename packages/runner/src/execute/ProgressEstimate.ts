@@ -22,6 +22,16 @@ export interface RateEstimate {
   readonly bytesPerSecond: number | null;
 }
 
+/** Bytes per second between `previous` and an observation of `bytes` at `at` ms; null at first. */
+export const instantRate = (
+  previous: Pick<RateEstimate, "at" | "bytes"> | undefined,
+  at: number,
+  bytes: number,
+): number | null =>
+  previous === undefined || at <= previous.at
+    ? null
+    : Math.max(0, ((bytes - previous.bytes) * 1000) / (at - previous.at));
+
 /**
  * Folds an observation (`bytes` moved so far, at `at` ms) into the rate: an exponentially
  * weighted mean of the rates between observations, each weighted by how long it lasted (polls
@@ -38,7 +48,7 @@ export const observeRate = (
   // No time has passed: keep the older point, so the next interval sees these bytes.
   if (at <= previous.at) return previous;
   const elapsed = at - previous.at;
-  const instant = Math.max(0, ((bytes - previous.bytes) * 1000) / elapsed);
+  const instant = instantRate(previous, at, bytes) ?? 0;
   if (previous.bytesPerSecond === null) {
     return { at, bytes, bytesPerSecond: bytes > previous.bytes ? instant : null };
   }
