@@ -11,7 +11,7 @@ import { renderDiagnostic } from "../render/Diagnostics.ts";
 import { makeRunRenderer } from "../render/RunRenderer.ts";
 import { makeStyle, type Style } from "../render/Style.ts";
 import { type InputOptions, readInputs } from "./inputs.ts";
-import { runUntilInterrupted } from "./untilInterrupted.ts";
+import { type Interruptible, runUntilInterrupted } from "./untilInterrupted.ts";
 
 export interface RunCommandOptions extends InputOptions {
   readonly json?: boolean;
@@ -119,17 +119,16 @@ export const runCommand = async (
         renderer.render(event);
       },
     ),
+    { exitCode: 130, diagnostics: [] },
   );
-  let report: RunReport;
-  let interrupted: boolean;
+  let done: Interruptible<RunReport>;
   try {
-    const done = await running;
-    interrupted = done.interrupted;
-    report = done.result ?? { exitCode: 130, diagnostics: [] };
+    done = await running;
   } finally {
     renderer.stop();
     await local?.close();
   }
+  const { result: report, interrupted } = done;
   for (const d of report.diagnostics) io.stderr.write(renderDiagnostic(d, err));
   if (interrupted && report.exitCode === 130) {
     io.stderr.write(interruptedMessage(ended, rerun, err));

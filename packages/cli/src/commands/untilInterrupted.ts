@@ -5,14 +5,15 @@
 import { Cause, Effect, Exit, Fiber } from "effect";
 
 export interface Interruptible<A> {
-  /** What the effect returned; undefined when the interrupt ended it first. */
-  readonly result: A | undefined;
+  /** What the effect returned, or `ifInterrupted` when the interrupt ended it first. */
+  readonly result: A;
   readonly interrupted: boolean;
 }
 
 /** A defect is rethrown, for main's "internal error" message: it is a bug, not a Ctrl-C. */
 export const runUntilInterrupted = async <A>(
   effect: Effect.Effect<A>,
+  ifInterrupted: A,
 ): Promise<Interruptible<A>> => {
   const fiber = Effect.runFork(effect);
   let interrupted = false;
@@ -25,7 +26,7 @@ export const runUntilInterrupted = async <A>(
   try {
     const exit = await Effect.runPromise(Fiber.await(fiber));
     if (Exit.isSuccess(exit)) return { result: exit.value, interrupted };
-    if (Cause.isInterruptedOnly(exit.cause)) return { result: undefined, interrupted };
+    if (Cause.isInterruptedOnly(exit.cause)) return { result: ifInterrupted, interrupted };
     throw Cause.squash(exit.cause);
   } finally {
     process.off("SIGINT", onSignal);

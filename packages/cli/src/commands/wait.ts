@@ -9,7 +9,7 @@ import type { Io } from "../Io.ts";
 import { renderDiagnostic } from "../render/Diagnostics.ts";
 import { makeRunRenderer } from "../render/RunRenderer.ts";
 import { makeStyle } from "../render/Style.ts";
-import { runUntilInterrupted } from "./untilInterrupted.ts";
+import { type Interruptible, runUntilInterrupted } from "./untilInterrupted.ts";
 
 export interface WaitCommandOptions {
   readonly json?: boolean;
@@ -60,16 +60,15 @@ export const waitCommand = async (
       { runId, env: io.env, ...(timeout === undefined ? {} : { timeout }) },
       renderer.render,
     ),
+    { exitCode: 130, diagnostics: [] },
   );
-  let report: CommandReport<WaitResult>;
-  let interrupted: boolean;
+  let done: Interruptible<CommandReport<WaitResult>>;
   try {
-    const done = await running;
-    interrupted = done.interrupted;
-    report = done.result ?? { exitCode: 130, diagnostics: [] };
+    done = await running;
   } finally {
     renderer.stop();
   }
+  const { result: report, interrupted } = done;
   for (const d of report.diagnostics) io.stderr.write(renderDiagnostic(d, err));
   if (interrupted && report.exitCode === 130) {
     io.stderr.write(
